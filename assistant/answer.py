@@ -1,0 +1,180 @@
+"""Answers: scored sentences -> a short extractive answer whose every sentence carries verified citations.
+
+The answer is made of article sentences copied verbatim. Each is cited, together with every other article
+that carries the same statement (corroboration). Each citation's quote is checked against the stored
+article text at its offsets before it is returned. When the best evidence is not relevant enough, the
+answer abstains; the threshold is fitted on answerable and unanswerable questions (`assistant calibrate`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import AssistantError
+from .retrieve import Passage, Retriever, SentenceHit
+from .settings import PROMPTS_DIR
+from .store import Store
+
+CALIBRATION_FILE = Path(__file__).parent / "calibration.json"
+DEFAULT_CALIBRATION = {"coverage_weight": 0.5, "threshold": 0.62}
+SAME_STATEMENT = 0.80  # cosine between two sentences that report the same statement
+RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    quote: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AnswerSentence:
+    text: str
+    citations: list[int]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """The `ask --json` contract: `answer` carries [n] markers that index into `citations`."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    confidence: float = 0.0
+    closest: list[Passage] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "confidence": round(self.confidence, 4),
+            "closest": [p.to_dict() for p in self.closest],
+        }
+
+
+@lru_cache(maxsize=None)
+def load_prompt(name: str) -> str:
+    """Load a prompt template from prompts/ by name."""
+    path = PROMPTS_DIR / f"{name}.txt"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise AssistantError(f"Prompt file {path} is missing: reinstall the project from its folder.") from exc
+
+
+def load_calibration() -> dict:
+    """The fitted abstention parameters (see `assistant calibrate`)."""
+    try:
+        return {**DEFAULT_CALIBRATION, **json.loads(CALIBRATION_FILE.read_text())}
+    except (OSError, ValueError):
+        return dict(DEFAULT_CALIBRATION)
+
+
+def confidence(hit: SentenceHit, calibration: dict) -> float:
+    """How strongly a sentence answers the question: its score plus the question's coverage by its passage."""
+    return hit.score + calibration["coverage_weight"] * hit.passage_coverage
+
+
+class Composer:
+    """Builds answers from retrieval results."""
+
+    def __init__(self, store: Store, retriever: Retriever, max_sentences: int = 3, calibration: dict | None = None):
+        self.store, self.retriever = store, retriever
+        self.max_sentences = max_sentences
+        self.calibration = calibration or load_calibration()
+
+    def compose(self, question: str, hits: list[SentenceHit], passages: list[Passage]) -> Answer:
+        """Compose a cited answer from scored sentences, or abstain."""
+        best = hits[0] if hits else None
+        conf = confidence(best, self.calibration) if best else 0.0
+        if best is None or conf < self.calibration["threshold"]:
+            return self.abstain(question, conf, passages)
+        chosen: list[list[SentenceHit]] = []  # each: the answer sentence, then its corroborating reports
+        for hit in hits:
+            if len(chosen) >= self.max_sentences or hit.score < best.score - RELATIVE_MARGIN:
+                break
+            if hit.overlap == 0 and chosen:
+                continue  # shares no question term: likely context, not an answer
+            group = self._same_statement(hit, chosen)
+            if group is None:
+                chosen.append([hit])
+            elif hit.doc_id not in {h.doc_id for h in group}:
+                group.append(hit)
+        for group in chosen:
+            self._corroborate(group)
+        return self._render(question, chosen, conf)
+
+    def abstain(self, question: str, conf: float, passages: list[Passage]) -> Answer:
+        text = load_prompt("abstain").format(articles=self.store.article_count(), question=question.strip())
+        return Answer(question, text, True, confidence=conf, closest=passages[:3])
+
+    @staticmethod
+    def _same_statement(hit: SentenceHit, chosen: list[list[SentenceHit]]) -> list[SentenceHit] | None:
+        for group in chosen:
+            head = group[0]
+            if float(hit.vector @ head.vector) >= SAME_STATEMENT or (hit.doc_id == head.doc_id and _overlaps(hit, head)):
+                return group
+        return None
+
+    def _corroborate(self, group: list[SentenceHit]) -> None:
+        """Add other articles' sentences that carry the same statement as the group's head."""
+        head = group[0]
+        have = {h.doc_id for h in group}
+        best_per_doc: dict[str, tuple[float, object]] = {}
+        for s in self.retriever.similar_sentences(head.vector):
+            if s.doc_id in have:
+                continue
+            sim = float(s.vector @ head.vector)
+            if sim >= SAME_STATEMENT and sim > best_per_doc.get(s.doc_id, (0.0, None))[0]:
+                best_per_doc[s.doc_id] = (sim, s)
+        for doc_id, (sim, s) in sorted(best_per_doc.items(), key=lambda kv: -kv[1][0]):
+            group.append(SentenceHit(doc_id, s.start, s.end, s.vector, sim, 0.0, 0.0, 0, head.score))
+
+    def _render(self, question: str, chosen: list[list[SentenceHit]], conf: float) -> Answer:
+        citations: list[Citation] = []
+        sentences: list[AnswerSentence] = []
+        for group in chosen:
+            numbers = []
+            for hit in group:
+                citation = self._cite(len(citations) + 1, hit)
+                citations.append(citation)
+                numbers.append(citation.n)
+            head = citations[numbers[0] - 1].quote
+            sentences.append(AnswerSentence(" ".join(head.split()), numbers))
+        text = " ".join(s.text + " " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        return Answer(question, text, False, citations, sentences, conf)
+
+    def _cite(self, n: int, hit: SentenceHit) -> Citation:
+        article = self.store.article(hit.doc_id)
+        text = self.store.article_text(hit.doc_id)
+        if article is None or not 0 <= hit.start < hit.end <= len(text):
+            raise AssistantError(f"Stored offsets for {hit.doc_id} do not fit its text: run `assistant ingest` again.")
+        quote = text[hit.start : hit.end]
+        return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
+                        hit.start, hit.end)
+
+
+def _overlaps(a: SentenceHit, b: SentenceHit) -> bool:
+    return a.start < b.end and b.start < a.end
+

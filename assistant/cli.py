@@ -1,0 +1,140 @@
+"""The `assistant` command line: ingest, search, ask (and serve, eval)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import AssistantError
+from .settings import Settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _open(ctx: click.Context, seed: bool = True, quiet: bool = False):
+    from .core import Assistant
+
+    assistant = Assistant(settings=_settings(ctx))
+    if seed:
+        assistant.ensure_seeded(notice=lambda m: click.echo(m, err=True))
+    return assistant
+
+
+def _emit(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class _Group(click.Group):
+    """Prints AssistantError messages without a traceback and exits with the error's code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AssistantError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group)
+@click.option("--store", type=click.Path(path_type=Path), envvar="ASSISTANT_STORE",
+              help="Store folder (default .assistant/ in the working directory).")
+@click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL",
+              help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store.")
+@click.version_option(package_name="assistant")
+@click.pass_context
+def cli(ctx: click.Context, store: Path | None, chroma_url: str | None) -> None:
+    """Answers questions from news articles, citing a verbatim passage for every claim."""
+    ctx.obj = {"settings": Settings.from_env(store=store, chroma_url=chroma_url)}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report (and no progress bar).")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Add articles (files or folders; default: the bundled seeds) to the store."""
+    from tqdm import tqdm
+
+    from .ingest import iter_files
+
+    assistant = _open(ctx, seed=False)
+    targets = list(paths) or None
+    total = sum(1 for _ in iter_files(list(paths))) if paths else 5
+    bar = None
+    if not as_json and total > 3:
+        bar = tqdm(total=total, unit="file", file=sys.stderr, desc="ingest", dynamic_ncols=True)
+    seen_files: set[str] = set()
+
+    def progress(_: str) -> None:
+        if bar is not None:
+            bar.update(0)
+
+    report = assistant.ingest(targets, progress=progress if bar else None)
+    if bar is not None:
+        bar.update(total - bar.n)
+        bar.close()
+    del seen_files
+    if as_json:
+        _emit(report.to_dict())
+    else:
+        click.echo(
+            f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+            f"{len(report.failed)} failed; {report.passages_written} passages embedded in {report.seconds:.1f}s. "
+            f"Store: {report.articles_total} articles, {report.passages_total} passages."
+        )
+        for failure in report.failed:
+            click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 100), help="How many passages.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def search(ctx: click.Context, query: str, k: int, as_json: bool) -> None:
+    """Show the passages that best match a query."""
+    assistant = _open(ctx)
+    result = assistant.search(query, k=k)
+    if as_json:
+        _emit(result.to_dict())
+        return
+    for p in result.results:
+        click.echo(f"{p.rank:>2}. [{p.score:.4f}] {p.title or p.doc_id} ({p.source or 'unknown outlet'}, "
+                   f"{p.published or 'undated'})")
+        click.echo(f"    {' '.join(p.text.split())[:300]}")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool) -> None:
+    """Answer a question from the articles, with numbered verbatim sources."""
+    assistant = _open(ctx)
+    answer = assistant.ask(question)
+    if as_json:
+        _emit(answer.to_dict())
+        return
+    click.echo(answer.answer)
+    if answer.citations:
+        click.echo("\nSources:")
+    for c in answer.citations:
+        click.echo(f"[{c.n}] {c.source or 'Unknown outlet'} — {c.title or c.doc_id} — {c.published or 'undated'} "
+                   f"({c.doc_id}, chars {c.start}-{c.end})")
+        click.echo(f"    “{c.quote}”")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""The `Assistant` facade: ingest, search and ask over one store."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .answer import Answer, Composer
+from .chunk import chunk_text
+from .errors import BadQuestion
+from .ingest import Article, Failure, read_articles
+from .lexical import terms
+from .models import SpanEmbedding, build_embedder
+from .retrieve import Passage, Retriever
+from .settings import SEEDS_DIR, Settings
+
+EMBED_BATCH = 64  # passages embedded and written together
+FOLLOW_UP_WORDS = {"that", "this", "it", "they", "them", "those", "these", "he", "she", "him", "her", "his",
+                   "its", "their", "there", "then", "same", "also", "too", "else", "other"}
+FOLLOW_UP_STARTS = ("and ", "but ", "what about", "how about", "so ", "then ", "also ")
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; `to_dict` is the `ingest --json` contract."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    passages_written: int = 0
+    articles_total: int = 0
+    passages_total: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["failed"] = [f.to_dict() for f in self.failed]
+        return d
+
+
+@dataclass
+class SearchResult:
+    query: str
+    results: list[Passage]
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "results": [p.to_dict() for p in self.results]}
+
+
+class Assistant:
+    """Question answering over a store of articles, with verbatim citations."""
+
+    def __init__(self, store: str | Path | None = None, settings: Settings | None = None,
+                 embedder: SpanEmbedding | None = None):
+        from .store import Store
+
+        settings = settings or Settings()
+        if store is not None:
+            settings = settings.with_(store=Path(store))
+        self.settings = settings
+        self.embedder = embedder or build_embedder(settings.embedder)
+        self.store = Store(settings)
+        self.retriever = Retriever(self.store, self.embedder)
+        self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
+
+    # --- ingest --------------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path] | None = None,
+               progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Read, chunk, embed and store articles; unchanged ones are skipped, changed ones replaced."""
+        started = time.perf_counter()
+        report = IngestReport()
+        paths = [Path(p) for p in (paths or [SEEDS_DIR])]
+        known = self.store.hashes()
+        seen: dict[str, str] = {}
+        batch: list[tuple[Article, list]] = []
+        pending = 0
+        for item in read_articles(paths):
+            if isinstance(item, Failure):
+                report.failed.append(item)
+            elif item.doc_id in seen:
+                report.failed.append(Failure(item.path, f"duplicate document id {item.doc_id!r} "
+                                                        f"(already read from {seen[item.doc_id]})"))
+            else:
+                seen[item.doc_id] = item.path
+                if known.get(item.doc_id) == item.content_hash:
+                    report.unchanged.append(item.doc_id)
+                else:
+                    (report.updated if item.doc_id in known else report.added).append(item.doc_id)
+                    chunks = chunk_text(item.text)
+                    batch.append((item, chunks))
+                    pending += len(chunks)
+                    if pending >= EMBED_BATCH:
+                        report.passages_written += self._write(batch)
+                        batch, pending = [], 0
+            if progress:
+                progress(getattr(item, "doc_id", "") or getattr(item, "source", ""))
+        if batch:
+            report.passages_written += self._write(batch)
+        report.articles_total = self.store.article_count()
+        report.passages_total = self.store.passage_count()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _write(self, batch: list[tuple[Article, list]]) -> int:
+        texts, spans = [], []
+        for article, chunks in batch:
+            for chunk in chunks:
+                texts.append(article.text[chunk.start : chunk.end])
+                spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
+        vectors, sentence_vectors = self.embedder.embed_with_spans(texts, spans) if texts else (np.zeros((0, 384)), [])
+        self.store.write(batch, vectors, sentence_vectors)
+        return len(texts)
+
+    def ensure_seeded(self, notice: Callable[[str], None] | None = None) -> bool:
+        """Ingest the bundled seeds when the store is empty; return True if it did."""
+        if self.store.article_count():
+            return False
+        (notice or (lambda m: print(m, file=sys.stderr)))(
+            f"The store at {self.settings.store} is empty: ingesting the bundled articles from {SEEDS_DIR} first."
+        )
+        self.ingest([SEEDS_DIR])
+        return True
+
+    # --- questions -----------------------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        """Return the question stripped, or raise BadQuestion."""
+        if not isinstance(question, str) or not question.strip():
+            raise BadQuestion("The question is empty: type a question about the articles.")
+        question = question.strip()
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise BadQuestion(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
+                              f"Ask something shorter.")
+        return question
+
+    def search(self, query: str, k: int = 10) -> SearchResult:
+        """Return the k passages that best match a query."""
+        query = self.check_question(query)
+        return SearchResult(query, self.retriever.search(query, k=k))
+
+    def ask(self, question: str, history: list | None = None) -> Answer:
+        """Answer a question from the articles, citing a verbatim passage for every sentence."""
+        question = self.check_question(question)
+        query = retrieval_query(question, history)
+        passages = self.retriever.search(query, k=self.settings.passages_for_answer)
+        hits = self.retriever.score_sentences(query, passages)
+        return self.composer.compose(question, hits, passages)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _previous_questions(history: list | None) -> list[str]:
+    """User turns from a history given as Gradio messages, (user, bot) pairs or plain strings."""
+    out = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+        elif isinstance(turn, str):
+            out.append(turn)
+    return out
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the previous turn: it opens like a continuation or points back with a pronoun."""
+    q = question.lower().strip()
+    tokens = set(q.replace("?", " ").replace(",", " ").split())
+    return q.startswith(FOLLOW_UP_STARTS) or bool(tokens & FOLLOW_UP_WORDS) or len(terms(question)) <= 1
+
+
+def retrieval_query(question: str, history: list | None) -> str:
+    """The text to retrieve with: a follow-up carries the previous question's key terms; a new topic does not."""
+    previous = _previous_questions(history)
+    if not previous or not is_follow_up(question):
+        return question
+    return f"{question} {previous[-1]}"

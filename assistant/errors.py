@@ -1,0 +1,26 @@
+"""User-facing errors: each message says what went wrong and what to do next."""
+
+
+class AssistantError(Exception):
+    """Base class for errors shown to the user without a traceback."""
+
+    exit_code = 1
+
+
+class BadQuestion(AssistantError):
+    """The question is empty or too long."""
+
+    exit_code = 2
+
+
+class StoreError(AssistantError):
+    """The store cannot be opened or is inconsistent."""
+
+
+class ReadError(AssistantError):
+    """A file or record could not be read as an article."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason

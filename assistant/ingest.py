@@ -1,0 +1,418 @@
+"""Reading articles: files and records -> cleaned `Article`s with metadata.
+
+Web captures carry page furniture (ads, share buttons, newsletter promos) and reader comments. Cleaning
+works on whole lines so that every kept sentence stays verbatim; reader comments are cut out and only
+counted, so nothing a reader wrote can ever be cited as reporting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+from .errors import ReadError
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+MAX_FILE_BYTES = 20_000_000
+
+
+@dataclass
+class Article:
+    """One cleaned article: `text` is what passages, sentences and citation offsets refer to."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    path: str = ""
+    comments_removed: int = 0
+    content_hash: str = ""
+
+    def __post_init__(self):
+        if not self.content_hash:
+            meta = json.dumps([self.title, self.source, self.url, self.published], ensure_ascii=False)
+            self.content_hash = hashlib.sha256((meta + "\n" + self.text).encode()).hexdigest()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Failure:
+    """A file or record that could not be read, and why."""
+
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- page furniture --------------------------------------------------------------------------------
+
+_FURNITURE = [
+    r"advertisement|advertisment|sponsored( content)?|ad|story continues below( this)? ad(vertisement)?",
+    r"share( this)?( article| story| post)?:?|share on \w+|tweet|email|print|copy link",
+    r"follow us( on [\w ,&]+)?:?",
+    r"leave a (comment|reply)|\d+ comments?|comments?|add a comment|post a comment|view comments",
+    r"newsletter|subscribe( now)?|sign up( now)?|get the latest updates delivered to your inbox\.?",
+    r"(subscribe to|sign up for) (our|the) [\w ]*newsletter.*|.*delivered to your inbox\.?",
+    r"\d+\s*min(ute)?s? read|read more|continue reading|also read:?.*|related:?.*|recommended( stories)?",
+    r"(track|get|read) (the )?latest news.*|listen to the latest songs.*|download the [\w ]+ app.*|get the app",
+    r"minimum \d+ characters.*|we welcome thoughtful discussions.*|please keep comments.*",
+    r"(image|photo|picture) of .*|(photo|image|file photo)( credit)?: .*",
+    r"news|world|home|menu|trending|latest|top stories|skip to (main )?content",
+    r"(©|copyright|\(c\)) .*|all rights reserved\.?",
+    r"click here.*|tap here.*",
+]
+FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE) + r")\s*$", re.IGNORECASE)
+COMMENTS_HEADING_RE = re.compile(
+    r"^\s*(reader comments|readers'? comments|comments|\d+ comments|join the (discussion|conversation)|"
+    r"what (our )?readers (are saying|say))\s*:?\s*$",
+    re.IGNORECASE,
+)
+AGENCY_LINE_RE = re.compile(r"^\s*[-–—]\s*(?:\(?)([A-Z][A-Za-z&.]{1,14})(?:\)?)\s*$")
+OUTLET_DOMAIN_RE = re.compile(r"\bnews\b.*?\bon ([A-Z][A-Za-z0-9]+)\.(?:com|co\.uk|in|net|org)\b", re.IGNORECASE)
+READ_TIME_RE = re.compile(r"\b\d+\s*min(ute)?s? read\b", re.IGNORECASE)
+
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    "september|october|november|december"
+)
+_MONTH_NUM = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+DATE_PATTERNS = [
+    re.compile(r"\b(?P<y>(19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
+    re.compile(rf"\b(?P<mon>{_MONTHS})\.?\s+(?P<d>\d{{1,2}})(st|nd|rd|th)?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTHS})\.?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
+]
+# A dateline with no year ("Washington DC, February 5"): kept as the page states it.
+DATELINE_RE = re.compile(rf"^[A-Z][\w .'-]{{1,40}},\s*(?P<date>({_MONTHS})\.?\s+\d{{1,2}})\s*$", re.I)
+
+
+def find_date(line: str) -> str:
+    """Return an ISO date (YYYY-MM-DD) found in a line, or ''."""
+    for pattern in DATE_PATTERNS:
+        m = pattern.search(line)
+        if not m:
+            continue
+        parts = m.groupdict()
+        month = int(parts["m"]) if parts.get("m") else _MONTH_NUM[parts["mon"].lower()[:3]]
+        day = int(parts["d"])
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{int(parts['y']):04d}-{month:02d}-{day:02d}"
+    return ""
+
+
+def _is_headline(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 25 and not line.rstrip().endswith((".", ",", ";", ":"))
+
+
+@dataclass
+class Cleaned:
+    text: str
+    title: str = ""
+    source: str = ""
+    published: str = ""
+    comments_removed: int = 0
+    dropped: list[str] = field(default_factory=list)
+
+
+def clean_page(raw: str) -> Cleaned:
+    """Strip furniture and reader comments from a captured page; detect headline, outlet and date."""
+    lines = [line.strip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out = Cleaned(text="")
+    for i, line in enumerate(lines):
+        if COMMENTS_HEADING_RE.match(line) and i > 0:
+            tail = [ln for ln in lines[i + 1 :] if len(ln) >= 40 and not FURNITURE_RE.match(ln)]
+            out.comments_removed = sum(1 for ln in tail if not ln.lower().startswith(("we welcome", "please keep")))
+            lines = lines[:i]
+            break
+    kept: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        if not line or line in {"•", "|", "-", "—"}:
+            continue
+        # A promo line that names the outlet's own site is the only outlet statement some pages make.
+        outlet = OUTLET_DOMAIN_RE.search(line)
+        if outlet and not out.source and FURNITURE_RE.match(line):
+            out.source = outlet.group(1)
+        agency = AGENCY_LINE_RE.match(line)
+        if agency:
+            out.source = out.source or agency.group(1)
+            out.dropped.append(line)
+            continue
+        if READ_TIME_RE.search(line) and len(line) < 80:
+            out.published = out.published or find_date(line)
+            out.dropped.append(line)
+            continue
+        if FURNITURE_RE.match(line):
+            out.dropped.append(line)
+            continue
+        if line in seen:  # repeated headline or paragraph in the capture
+            out.dropped.append(line)
+            continue
+        seen.add(line)
+        kept.append(line)
+    for line in kept[:15]:
+        if out.published:
+            break
+        if len(line) < 120:
+            out.published = find_date(line)
+            dateline = DATELINE_RE.match(line)
+            if not out.published and dateline:
+                out.published = dateline.group("date")
+    if kept and _is_headline(kept[0]):
+        out.title = kept[0]
+    out.text = "\n\n".join(kept)
+    return out
+
+
+# --- formats ----------------------------------------------------------------------------------------
+
+class _PageParser(HTMLParser):
+    """Collects block-level text and meta tags; skips scripts, navigation, footers and comment sections."""
+
+    SKIP = {"script", "style", "noscript", "nav", "footer", "header", "aside", "form", "iframe", "svg",
+            "button", "template", "select"}
+    BLOCK = {"p", "div", "section", "article", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
+             "blockquote", "pre", "figcaption", "main", "ul", "ol", "table", "dd", "dt"}
+    SKIP_CLASS = re.compile(r"comment|advert|\bads?\b|share|social|newsletter|promo|related|cookie|subscribe",
+                            re.I)
+    VOID = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "embed"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.skip_depth = 0
+        self.stack: list[tuple[str, bool]] = []
+        self.in_title = False
+        self.h1 = ""
+        self.in_h1 = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta":
+            key = (attrs.get("property") or attrs.get("name") or "").lower()
+            if key and attrs.get("content"):
+                self.meta.setdefault(key, attrs["content"].strip())
+            return
+        if tag in self.VOID:
+            if tag == "br":
+                self._flush()
+            return
+        skipping = tag in self.SKIP or bool(self.SKIP_CLASS.search(f"{attrs.get('class', '')} {attrs.get('id', '')}"))
+        self.stack.append((tag, skipping))
+        if skipping:
+            self.skip_depth += 1
+        if tag in self.BLOCK:
+            self._flush()
+        self.in_title = tag == "title" or self.in_title
+        self.in_h1 = tag == "h1" or self.in_h1
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not any(t == tag for t, _ in self.stack):
+            return
+        while self.stack:
+            t, skipping = self.stack.pop()
+            if skipping:
+                self.skip_depth -= 1
+            if t == tag:
+                break
+        if tag in self.BLOCK:
+            self._flush()
+        if tag == "title":
+            self.in_title = False
+        if tag == "h1":
+            self.in_h1 = False
+
+    def handle_data(self, data):
+        if self.in_title and not self.skip_depth:
+            self.meta.setdefault("html:title", data.strip())
+            return
+        if self.skip_depth:
+            return
+        if self.in_h1 and not self.h1:
+            self.h1 = data.strip()
+        self.current.append(data)
+
+    def _flush(self):
+        text = re.sub(r"\s+", " ", "".join(self.current)).strip()
+        if text:
+            self.blocks.append(text)
+        self.current = []
+
+
+def read_html(raw: str) -> tuple[str, dict]:
+    """Extract article text (markup dropped) and metadata from an HTML page."""
+    parser = _PageParser()
+    parser.feed(raw)
+    parser.close()
+    parser._flush()
+    m = parser.meta
+    meta = {
+        "title": m.get("og:title") or parser.h1 or m.get("html:title", ""),
+        "source": m.get("og:site_name", ""),
+        "url": m.get("og:url", ""),
+        "published": find_date(m.get("article:published_time", "") or m.get("date", "")),
+    }
+    return "\n".join(parser.blocks), meta
+
+
+_MD_RULES = [
+    (re.compile(r"^\s{0,3}#{1,6}\s+"), ""),
+    (re.compile(r"^\s{0,3}>\s?"), ""),
+    (re.compile(r"^\s*[-*+]\s+"), "• "),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), ""),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),
+    (re.compile(r"`([^`]+)`"), r"\1"),
+]
+
+
+def read_markdown(raw: str) -> str:
+    """Drop Markdown markup, keeping the words."""
+    out = []
+    for line in raw.splitlines():
+        if re.match(r"^\s*(```|---+|\*\*\*+)\s*$", line):
+            continue
+        for pattern, repl in _MD_RULES:
+            line = pattern.sub(repl, line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _record_article(record: dict, fallback_id: str, where: str) -> Article:
+    if not isinstance(record, dict):
+        raise ReadError(where, "a record must be a JSON object with a `text` or `body` field")
+    body = record.get("text") or record.get("body")
+    if not isinstance(body, str) or not body.strip():
+        raise ReadError(where, "record has no `text` or `body` string")
+    cleaned = clean_page(body)
+    if not cleaned.text:
+        raise ReadError(where, "record has no article text left after removing page furniture")
+    doc_id = str(record.get("id") or "") or hashlib.sha256(body.encode()).hexdigest()[:16]
+    return Article(
+        doc_id=doc_id,
+        text=cleaned.text,
+        title=str(record.get("title") or cleaned.title),
+        source=str(record.get("source") or cleaned.source),
+        url=str(record.get("url") or ""),
+        published=find_date(str(record.get("published_at") or "")) or str(record.get("published_at") or "")
+        or cleaned.published,
+        path=where,
+        comments_removed=cleaned.comments_removed,
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReadError(str(path), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
+    if b"\x00" in data[:8192]:
+        raise ReadError(str(path), "binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(str(path), f"not UTF-8 text (invalid byte at position {exc.start})") from exc
+
+
+def read_file(path: Path) -> Iterator[Article | Failure]:
+    """Yield the articles in one file, and a `Failure` for each part that cannot be read."""
+    suffix = path.suffix.lower()
+    try:
+        raw = _read_text(path)
+    except ReadError as exc:
+        yield Failure(exc.source, exc.reason)
+        return
+    if suffix == ".jsonl":
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                yield _record_article(json.loads(line), "", where)
+            except json.JSONDecodeError as exc:
+                yield Failure(where, f"malformed JSON on line {n} ({exc.msg})")
+            except ReadError as exc:
+                yield Failure(exc.source, exc.reason)
+        return
+    if suffix == ".json":
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield Failure(str(path), f"malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+            return
+        records = data.get("articles", [data]) if isinstance(data, dict) else data
+        if not isinstance(records, list):
+            yield Failure(str(path), "expected a JSON object, a list of objects or {\"articles\": [...]}")
+            return
+        for n, record in enumerate(records):
+            try:
+                article = _record_article(record, "", f"{path}[{n}]")
+                if len(records) == 1 and not (isinstance(record, dict) and record.get("id")):
+                    article.doc_id = path.stem
+                yield article
+            except ReadError as exc:
+                yield Failure(exc.source, exc.reason)
+        return
+    meta: dict = {}
+    if suffix in {".html", ".htm"}:
+        raw, meta = read_html(raw)
+    elif suffix in {".md", ".markdown"}:
+        raw = read_markdown(raw)
+    cleaned = clean_page(raw)
+    if not cleaned.text.strip():
+        yield Failure(str(path), "no article text left after removing markup and page furniture")
+        return
+    yield Article(
+        doc_id=path.stem,
+        text=cleaned.text,
+        title=meta.get("title") or cleaned.title,
+        source=meta.get("source") or cleaned.source,
+        url=meta.get("url", ""),
+        published=meta.get("published") or cleaned.published,
+        path=str(path),
+        comments_removed=cleaned.comments_removed,
+    )
+
+
+def iter_files(paths: list[Path]) -> Iterator[Path | Failure]:
+    """Yield supported files under the given paths (folders recursively, in a stable order)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                    yield child
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED:
+                yield path
+            else:
+                yield Failure(str(path), f"unsupported file type {path.suffix or '(none)'}; "
+                                         f"use one of {', '.join(sorted(SUPPORTED))}")
+        else:
+            yield Failure(str(path), "no such file or folder")
+
+
+def read_articles(paths: list[Path]) -> Iterator[Article | Failure]:
+    """Stream articles (and failures) from files and folders, one file at a time."""
+    for item in iter_files(paths):
+        if isinstance(item, Failure):
+            yield item
+        else:
+            yield from read_file(item)

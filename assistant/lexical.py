@@ -1,0 +1,98 @@
+"""The lexical side of retrieval: stemmed terms and a BM25 index in SQLite FTS5.
+
+FTS5 ranks with BM25, persists on disk and updates one article at a time, so the index never has to be
+rebuilt from all passages on start-up or on a change (bm25s, behind LlamaIndex's BM25Retriever, can only
+be rebuilt whole).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from functools import lru_cache
+
+import Stemmer
+
+_WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those through
+    to too under until up very was we were what when where which while who whom why will with would you
+    your yours yourself yourselves s t don d ll m o re ve y according said say says tell told give""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return Stemmer.Stemmer("english")
+
+
+_DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# British and American spellings meet in one form (applied to queries and passages alike).
+_SPELLING = [(re.compile(p), r) for p, r in [
+    (r"programme", "program"), (r"isation", "ization"), (r"(?<=\w{3})is(e|ed|es|ing)$", r"iz\1"),
+    (r"(?<=\w{3})our$", "or"), (r"(?<=\w{3})ence$", "ense"), (r"(?<=\w{3})tre$", "ter"),
+]]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessives dropped ("Iran’s" -> "iran"), spellings unified."""
+    out = []
+    for w in _WORD_RE.findall(_DIGIT_COMMA_RE.sub("", text.lower())):
+        w = re.sub(r"['’]s$", "", w)
+        for part in re.split(r"[-'’]", w):
+            for pattern, repl in _SPELLING:
+                part = pattern.sub(repl, part)
+            if part:
+                out.append(part)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Content terms: stop words dropped, then stemmed."""
+    return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
+
+
+class LexicalIndex:
+    """A BM25 index over passages, stored as an FTS5 table in the sidecar database."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(terms, tokenize='unicode61')")
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_terms, 'row')")
+
+    def add(self, rowid: int, text: str) -> None:
+        self.db.execute("INSERT INTO passage_terms(rowid, terms) VALUES (?, ?)", (rowid, " ".join(terms(text))))
+
+    def delete(self, rowids: list[int]) -> None:
+        self.db.executemany("DELETE FROM passage_terms WHERE rowid = ?", [(r,) for r in rowids])
+
+    def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
+        """Return (rowid, score) for the k best passages; higher is better."""
+        unique = sorted({t for t in query_terms if t.isalnum()})
+        if not unique:
+            return []
+        match = " OR ".join(f'"{t}"' for t in unique)
+        rows = self.db.execute(
+            "SELECT rowid, bm25(passage_terms) FROM passage_terms WHERE passage_terms MATCH ? "
+            "ORDER BY bm25(passage_terms) LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [(rowid, -score) for rowid, score in rows]
+
+    def size(self) -> int:
+        return self.db.execute("SELECT count(*) FROM passage_terms").fetchone()[0]
+
+    def idf(self, query_terms: list[str]) -> dict[str, float]:
+        """Inverse document frequency of each term over passages (unseen terms get the highest)."""
+        n = max(self.size(), 1)
+        unique = sorted(set(query_terms))
+        if not unique:
+            return {}
+        marks = ",".join("?" * len(unique))
+        df = dict(self.db.execute(f"SELECT term, doc FROM passage_vocab WHERE term IN ({marks})", unique))
+        return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in unique}

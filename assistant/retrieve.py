@@ -1,0 +1,144 @@
+"""Retrieval: question -> ranked passages (dense + BM25, fused by reciprocal rank) -> scored sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.vector_stores.types import VectorStoreQuery
+
+from .lexical import terms
+from .models import SpanEmbedding
+from .store import Store, StoredSentence
+
+CANDIDATES = 20  # each retriever's depth before fusion
+
+
+@dataclass
+class Passage:
+    """A retrieved passage; `to_dict` is the `search --json` contract."""
+
+    rank: int
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    text: str
+    score: float
+    start: int
+    end: int
+    passage_id: str = field(default="", repr=False)
+    rowid: int = field(default=0, repr=False)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in
+                ("rank", "doc_id", "title", "source", "url", "published", "text", "score", "start", "end")}
+
+
+@dataclass
+class SentenceHit:
+    """A citable sentence inside a retrieved passage, with the evidence for its relevance."""
+
+    doc_id: str
+    start: int
+    end: int
+    vector: np.ndarray = field(repr=False)
+    dense: float
+    overlap: float
+    passage_coverage: float
+    passage_rank: int
+    score: float
+    terms: frozenset = field(default=frozenset(), repr=False)
+
+
+class DenseRetriever(BaseRetriever):
+    """Nearest passages in Chroma by cosine similarity to the query embedding."""
+
+    def __init__(self, store: Store, embedder: SpanEmbedding, k: int = CANDIDATES):
+        super().__init__()
+        self.store, self.embedder, self.k = store, embedder, k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        vector = query_bundle.embedding or self.embedder.get_query_embedding(query_bundle.query_str)
+        result = self.store.vectors.query(VectorStoreQuery(query_embedding=vector, similarity_top_k=self.k))
+        nodes = self.store.nodes(passage_ids=list(result.ids or []))
+        return [NodeWithScore(node=nodes[i], score=s) for i, s in zip(result.ids or [], result.similarities or [])
+                if i in nodes]
+
+
+class LexicalRetriever(BaseRetriever):
+    """Best BM25 passages from the sidecar's FTS5 index."""
+
+    def __init__(self, store: Store, k: int = CANDIDATES):
+        super().__init__()
+        self.store, self.k = store, k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self.store.lexical.search(terms(query_bundle.query_str), self.k)
+        nodes = {n.metadata["rowid"]: n for n in self.store.nodes(rowids=[r for r, _ in hits]).values()}
+        return [NodeWithScore(node=nodes[r], score=s) for r, s in hits if r in nodes]
+
+
+class Retriever:
+    """Hybrid passage search and sentence scoring over one store."""
+
+    OVERLAP_WEIGHT = 0.35  # how much question-term overlap adds to a sentence's cosine similarity
+    RANK_WEIGHT = 0.05  # a small prior for sentences in the best-fused passages
+
+    def __init__(self, store: Store, embedder: SpanEmbedding):
+        self.store, self.embedder = store, embedder
+        self.dense = DenseRetriever(store, embedder)
+        self.lexical = LexicalRetriever(store)
+
+    def search(self, query: str, k: int = 10) -> list[Passage]:
+        """Return the k best passages for a query, fused from dense and BM25 rankings."""
+        fusion = QueryFusionRetriever(
+            [self.dense, self.lexical], llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=k, num_queries=1, use_async=False,
+        )
+        bundle = QueryBundle(query, embedding=self.embedder.get_query_embedding(query))
+        results = fusion.retrieve(bundle)
+        out = []
+        for rank, hit in enumerate(results[:k], start=1):
+            m = hit.node.metadata
+            out.append(Passage(rank, m["doc_id"], m["title"], m["source"], m["url"], m["published"],
+                               hit.node.get_content(), round(float(hit.score or 0.0), 6), m["start"], m["end"],
+                               hit.node.node_id, m["rowid"]))
+        return out
+
+    def score_sentences(self, question: str, passages: list[Passage]) -> list[SentenceHit]:
+        """Score every citable sentence of the given passages against the question, best first."""
+        qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
+        qterms = set(terms(question))
+        idf = self.store.lexical.idf(list(qterms))
+        total = sum(idf.values()) or 1.0
+        by_passage = self.store.sentences([p.rowid for p in passages])
+        hits = []
+        for p in passages:
+            text = self.store.article_text(p.doc_id)
+            sents = by_passage.get(p.rowid, [])
+            pterms = set(terms(p.text))
+            coverage = sum(idf[t] for t in qterms if t in pterms) / total
+            for s in sents:
+                if not s.citable:
+                    continue
+                sterms = frozenset(terms(text[s.start : s.end]))
+                overlap = sum(idf[t] for t in qterms if t in sterms) / total
+                dense = float(s.vector @ qvec)
+                score = dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
+                hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
+                                        score, sterms))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits
+
+    def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:
+        """Sentences in the passages nearest to a sentence vector (for finding corroborating reports)."""
+        result = self.store.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
+        nodes = self.store.nodes(passage_ids=list(result.ids or []))
+        rowids = [n.metadata["rowid"] for n in nodes.values()]
+        return [s for group in self.store.sentences(rowids).values() for s in group if s.citable]

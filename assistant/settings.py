@@ -1,0 +1,54 @@
+"""Settings: one frozen dataclass, read once from the environment by the entry points."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+EVALS_DIR = PROJECT_ROOT / "evals"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; `from_env` maps `ASSISTANT_*` variables onto the fields."""
+
+    store: Path = field(default_factory=lambda: Path(".assistant"))
+    chroma_url: str | None = None
+    collection: str = "articles"
+    embedder: str = "minilm-int8"
+    max_question_chars: int = 1000
+    passages_for_answer: int = 8
+    max_answer_sentences: int = 3
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from `ASSISTANT_*` variables, then apply explicit overrides."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        if env.get("ASSISTANT_STORE"):
+            values["store"] = Path(env["ASSISTANT_STORE"])
+        if env.get("ASSISTANT_CHROMA_URL"):
+            values["chroma_url"] = env["ASSISTANT_CHROMA_URL"]
+        if env.get("ASSISTANT_COLLECTION"):
+            values["collection"] = env["ASSISTANT_COLLECTION"]
+        if env.get("ASSISTANT_EMBEDDER"):
+            values["embedder"] = env["ASSISTANT_EMBEDDER"]
+        if env.get("ASSISTANT_HOST"):
+            values["host"] = env["ASSISTANT_HOST"]
+        for key, name in (("max_question_chars", "ASSISTANT_MAX_QUESTION_CHARS"), ("port", "ASSISTANT_PORT")):
+            if env.get(name):
+                values[key] = int(env[name])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "store" in values:
+            values["store"] = Path(values["store"])
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
