@@ -131,6 +131,34 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
         click.echo(f"    “{c.quote}”")
 
 
+@cli.command("eval")
+@click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Eval set YAML (default: evals/rubio.yaml).")
+@click.option("--corpus", type=click.Path(exists=True, path_type=Path),
+              help="Articles to ingest instead of the set's own `corpus:`.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to FILE.")
+@click.pass_context
+def eval_(ctx: click.Context, set_path: Path | None, corpus: Path | None, as_json: bool, out: Path | None) -> None:
+    """Score answers on an eval set in a temporary store; exit 1 when a metric is below its threshold."""
+    from tqdm import tqdm
+
+    from .evaluate import DEFAULT_SET, load_set, run_eval
+
+    eval_set = load_set(set_path or DEFAULT_SET, corpus=corpus)
+    with tqdm(total=len(eval_set.questions), unit="q", file=sys.stderr, desc=f"eval {eval_set.name}",
+              disable=as_json, dynamic_ncols=True) as bar:
+        report = run_eval(eval_set, settings=_settings(ctx), progress=lambda _: bar.update())
+    if out:
+        out.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        _emit(report.to_dict())
+    else:
+        click.echo(report.render_table())
+    if not report.passed:
+        sys.exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assistant")

@@ -285,7 +285,7 @@ class EvalReport:
     @property
     def gate_failures(self) -> list[dict]:
         """Metrics below their minimum. A metric with nothing to count (None) is not gated."""
-        return [{"metric": name, "value": self.metrics[name], "threshold": minimum}
+        return [{"metric": name, "value": round(self.metrics[name], 4), "threshold": minimum}
                 for name, minimum in self.thresholds.items()
                 if self.metrics[name] is not None and round(self.metrics[name], 6) < minimum]
 
@@ -330,7 +330,8 @@ class EvalReport:
             value = self.metrics[name]
             shown = "n/a" if value is None else f"{value * 1000:.0f} ms"
             lines.append(f"{'answer ' + name.replace('_', ' '):<22} {shown:>6}")
-        failing = "; ".join(f"{LABELS[f['metric']]} {f['value']:.3f} < {f['threshold']:.2f}" for f in self.gate_failures)
+        failing = "; ".join(f"{LABELS[f['metric']]} {f['value']:.3f} < {f['threshold']:.2f}"
+                            for f in self.gate_failures)
         lines += ["", f"Gate: {'PASSED' if self.passed else 'FAILED: ' + failing}"]
         return "\n".join(lines)
 
@@ -374,15 +375,16 @@ def ask_one(assistant, q: EvalQuestion) -> QuestionResult:
     started = time.perf_counter()
     answer = assistant.ask(q.question)
     latency = time.perf_counter() - started
-    checks = [CitationCheck(c.n, c.doc_id, c.start, c.end, _verbatim(assistant.store, c), c.doc_id in q.articles)
-              for c in answer.citations]
+    checks = [CitationCheck(c.n, c.doc_id, c.start, c.end, citation_is_verbatim(assistant.store, c),
+                            c.doc_id in q.articles) for c in answer.citations]
     # An abstention answers nothing, whatever words its message happens to share with a fact.
     found = [False] * len(q.facts) if answer.abstained else facts_found(answer.answer, q.facts)
     return QuestionResult(q.id, q.question, q.type, list(q.articles), [list(g) for g in q.facts], answer.answer,
                           answer.abstained, found, checks, ranking, answer.confidence, latency)
 
 
-def _verbatim(store, citation) -> bool:
+def citation_is_verbatim(store, citation) -> bool:
+    """True when a citation's quote is the stored article text at its offsets."""
     try:
         text = store.article_text(citation.doc_id)
     except StoreError:
