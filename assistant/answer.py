@@ -14,12 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import AssistantError
-from .retrieve import Passage, Retriever, SentenceHit
+from .retrieve import Evidence, Passage, Retriever, SentenceHit
 from .settings import PROMPTS_DIR
 from .store import Store
 
 CALIBRATION_FILE = Path(__file__).parent / "calibration.json"
-DEFAULT_CALIBRATION = {"coverage_weight": 0.5, "threshold": 0.62}
+DEFAULT_CALIBRATION = {"coverage_weight": 0.5, "unseen_name_weight": 1.0, "unseen_word_weight": 0.5,
+                       "threshold": 0.62}
 SAME_STATEMENT = 0.80  # cosine between two sentences that report the same statement
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
 
@@ -91,9 +92,18 @@ def load_calibration() -> dict:
         return dict(DEFAULT_CALIBRATION)
 
 
-def confidence(hit: SentenceHit, calibration: dict) -> float:
-    """How strongly a sentence answers the question: its score plus the question's coverage by its passage."""
-    return hit.score + calibration["coverage_weight"] * hit.passage_coverage
+def confidence(evidence: Evidence, calibration: dict) -> float:
+    """How strongly the best sentence answers the question.
+
+    Its score, plus how much of the question its passage covers, minus how much of the question names
+    things that no article mentions at all.
+    """
+    if not evidence.hits:
+        return 0.0
+    best = evidence.hits[0]
+    return (best.score + calibration["coverage_weight"] * best.passage_coverage
+            - calibration["unseen_name_weight"] * evidence.unseen_names
+            - calibration["unseen_word_weight"] * evidence.unseen_words)
 
 
 class Composer:
@@ -104,10 +114,11 @@ class Composer:
         self.max_sentences = max_sentences
         self.calibration = calibration or load_calibration()
 
-    def compose(self, question: str, hits: list[SentenceHit], passages: list[Passage]) -> Answer:
+    def compose(self, question: str, evidence: Evidence, passages: list[Passage]) -> Answer:
         """Compose a cited answer from scored sentences, or abstain."""
+        hits = evidence.hits
         best = hits[0] if hits else None
-        conf = confidence(best, self.calibration) if best else 0.0
+        conf = confidence(evidence, self.calibration)
         if best is None or conf < self.calibration["threshold"]:
             return self.abstain(question, conf, passages)
         chosen: list[list[SentenceHit]] = []  # each: the answer sentence, then its corroborating reports

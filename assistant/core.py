@@ -149,8 +149,8 @@ class Assistant:
         question = self.check_question(question)
         query = retrieval_query(question, history)
         passages = self.retriever.search(query, k=self.settings.passages_for_answer)
-        hits = self.retriever.score_sentences(query, passages)
-        return self.composer.compose(question, hits, passages)
+        evidence = self.retriever.score_sentences(query, passages)
+        return self.composer.compose(question, evidence, passages)
 
     def close(self) -> None:
         self.store.close()

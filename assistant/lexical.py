@@ -22,7 +22,9 @@ STOPWORDS = frozenset(
     most my myself no nor not now of off on once only or other our ours ourselves out over own same she
     should so some such than that the their theirs them themselves then there these they this those through
     to too under until up very was we were what when where which while who whom why will with would you
-    your yours yourself yourselves s t don d ll m o re ve y according said say says tell told give""".split()
+    your yours yourself yourselves s t don d ll m o re ve y according said say says tell told give
+    many much kind kinds type sort name named way ways thing things something anything happen happened
+    whether either else ever""".split()
 )
 
 
@@ -39,6 +41,17 @@ _SPELLING = [(re.compile(p), r) for p, r in [
 ]]
 
 
+def _demonym(word: str) -> str:
+    """Let a country and its adjective meet ("iranian" and "iran", "syrian" and "syria")."""
+    if len(word) > 6 and word.endswith("ians"):
+        return word[:-4]
+    if len(word) > 5 and word.endswith("ian"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ia"):
+        return word[:-2]
+    return word
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, possessives dropped ("Iran’s" -> "iran"), spellings unified."""
     out = []
@@ -47,6 +60,7 @@ def words(text: str) -> list[str]:
         for part in re.split(r"[-'’]", w):
             for pattern, repl in _SPELLING:
                 part = pattern.sub(repl, part)
+            part = _demonym(part)
             if part:
                 out.append(part)
     return out
@@ -87,12 +101,16 @@ class LexicalIndex:
     def size(self) -> int:
         return self.db.execute("SELECT count(*) FROM passage_terms").fetchone()[0]
 
-    def idf(self, query_terms: list[str]) -> dict[str, float]:
-        """Inverse document frequency of each term over passages (unseen terms get the highest)."""
-        n = max(self.size(), 1)
+    def doc_freq(self, query_terms: list[str]) -> dict[str, int]:
+        """How many passages contain each term."""
         unique = sorted(set(query_terms))
         if not unique:
             return {}
         marks = ",".join("?" * len(unique))
-        df = dict(self.db.execute(f"SELECT term, doc FROM passage_vocab WHERE term IN ({marks})", unique))
-        return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in unique}
+        found = dict(self.db.execute(f"SELECT term, doc FROM passage_vocab WHERE term IN ({marks})", unique))
+        return {t: found.get(t, 0) for t in unique}
+
+    def idf(self, query_terms: list[str]) -> dict[str, float]:
+        """Inverse document frequency of each term over passages (unseen terms get the highest)."""
+        n = max(self.size(), 1)
+        return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in self.doc_freq(query_terms).items()}

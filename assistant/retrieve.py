@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +12,7 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
-from .lexical import terms
+from .lexical import terms, words
 from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
@@ -56,6 +57,58 @@ class SentenceHit:
     terms: frozenset = field(default=frozenset(), repr=False)
 
 
+_ANSWER_TYPES = [
+    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\b(what|which) (number|percentage|share|"
+                          r"proportion|amount|figure|toll)\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(what|which) (day|date|year|month|time|weekday)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(what|which) (city|country|place|location|venue|region|capital)\b", re.I)),
+    ("person", re.compile(r"\b(who|whom|whose)\b|\b(what|which) (person|official|leader|minister|president|"
+                          r"chairman|editor|journalist|aide|spokesman|spokesperson)\b", re.I)),
+]
+_NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                        r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
+_DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+                      r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|"
+                      r"oct|nov|dec|(19|20)\d\d|yesterday|today|tomorrow|tonight|morning|evening|week|month|year)\b",
+                      re.I)
+_PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)")
+_NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
+_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of thing a question asks for (a number, date, place or person), if it says."""
+    for kind, pattern in _ANSWER_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -> bool:
+    """True when the sentence holds something of that kind that the question does not already name."""
+    def new(span: str) -> bool:
+        return any(w not in question_words for w in words(span))
+
+    if kind == "number":
+        return any(new(m.group()) for m in _NUMBER_RE.finditer(sentence))
+    if kind == "date":
+        return any(new(m.group()) for m in _DATE_RE.finditer(sentence))
+    if kind == "place":
+        return any(new(m.group(1)) for m in _PLACE_RE.finditer(sentence))
+    if kind == "person":
+        return any(new(m.group(1)) for m in _NAME_RE.finditer(sentence))
+    return False
+
+
+@dataclass
+class Evidence:
+    """Scored sentences for a question, and how much of the question the corpus knows at all."""
+
+    hits: list[SentenceHit]
+    unseen_names: float  # share of the question's term weight on capitalised names found in no passage
+    unseen_words: float  # the same for its other terms
+
+
 class DenseRetriever(BaseRetriever):
     """Nearest passages in Chroma by cosine similarity to the query embedding."""
 
@@ -89,6 +142,8 @@ class Retriever:
 
     OVERLAP_WEIGHT = 0.35  # how much question-term overlap adds to a sentence's cosine similarity
     RANK_WEIGHT = 0.05  # a small prior for sentences in the best-fused passages
+    TYPE_WEIGHT = 0.12  # the sentence holds the kind of thing asked for (a number for "how many", ...)
+    ECHO_PENALTY = 0.10  # the sentence only restates the question's own terms
 
     def __init__(self, store: Store, embedder: SpanEmbedding):
         self.store, self.embedder = store, embedder
@@ -111,12 +166,18 @@ class Retriever:
                                hit.node.node_id, m["rowid"]))
         return out
 
-    def score_sentences(self, question: str, passages: list[Passage]) -> list[SentenceHit]:
+    def score_sentences(self, question: str, passages: list[Passage]) -> Evidence:
         """Score every citable sentence of the given passages against the question, best first."""
         qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
         qterms = set(terms(question))
+        qwords = set(words(question))
+        kind = answer_type(question)
         idf = self.store.lexical.idf(list(qterms))
         total = sum(idf.values()) or 1.0
+        df = self.store.lexical.doc_freq(list(qterms))
+        names = set(terms(" ".join(_NAME_WORD_RE.findall(question[1:]))))
+        unseen_names = sum(idf[t] for t in qterms if df[t] == 0 and t in names) / total
+        unseen_words = sum(idf[t] for t in qterms if df[t] == 0 and t not in names) / total
         by_passage = self.store.sentences([p.rowid for p in passages])
         hits = []
         for p in passages:
@@ -127,14 +188,18 @@ class Retriever:
             for s in sents:
                 if not s.citable:
                     continue
-                sterms = frozenset(terms(text[s.start : s.end]))
+                sentence = text[s.start : s.end]
+                sterms = frozenset(terms(sentence))
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)
-                score = dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
+                novelty = len(sterms - qterms) / max(len(sterms), 1)
+                score = (dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
+                         + self.TYPE_WEIGHT * has_answer_type(kind, sentence, qwords)
+                         - self.ECHO_PENALTY * (novelty < 0.4))
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
                                         score, sterms))
         hits.sort(key=lambda h: h.score, reverse=True)
-        return hits
+        return Evidence(hits, unseen_names, unseen_words if qterms else 1.0)
 
     def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:
         """Sentences in the passages nearest to a sentence vector (for finding corroborating reports)."""

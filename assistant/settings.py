@@ -26,6 +26,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
 
+    def __post_init__(self):
+        object.__setattr__(self, "store", Path(self.store))
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
         """Build settings from `ASSISTANT_*` variables, then apply explicit overrides."""
@@ -45,8 +48,6 @@ class Settings:
             if env.get(name):
                 values[key] = int(env[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "store" in values:
-            values["store"] = Path(values["store"])
         return cls(**values)
 
     def with_(self, **changes) -> "Settings":

@@ -1,0 +1,92 @@
+"""Fit the abstention rule on questions the corpus can and cannot answer.
+
+`assistant calibrate` ingests a calibration set's corpus into a temporary store, computes each question's
+evidence once, then searches the rule's weights and threshold for the best balanced accuracy (ties go to
+the widest margin between the two groups) and writes them to assistant/calibration.json.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .answer import CALIBRATION_FILE, confidence
+from .retrieve import Evidence
+from .settings import EVALS_DIR, SEEDS_DIR, Settings
+
+GRID = {
+    "coverage_weight": [0.0, 0.25, 0.5],
+    "unseen_name_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
+    "unseen_word_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
+}
+
+
+@dataclass
+class Example:
+    question: str
+    answerable: bool
+    evidence: Evidence
+
+
+def corpus_path(set_file: Path, corpus: str) -> Path:
+    """Where a question set's corpus lives: 'seeds' or a path relative to the set file."""
+    return SEEDS_DIR if corpus == "seeds" else (set_file.parent / corpus)
+
+
+def collect(set_files: list[Path], settings: Settings) -> list[Example]:
+    """Ingest each set's corpus into a temporary store and gather the evidence for every question."""
+    from .core import Assistant
+
+    examples = []
+    for set_file in set_files:
+        data = yaml.safe_load(set_file.read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory() as tmp:
+            assistant = Assistant(settings=settings.with_(store=Path(tmp), chroma_url=None))
+            assistant.ingest([corpus_path(set_file, data["corpus"])])
+            for q in data["questions"]:
+                passages = assistant.retriever.search(q["question"], k=settings.passages_for_answer)
+                evidence = assistant.retriever.score_sentences(q["question"], passages)
+                examples.append(Example(q["question"], q["type"] != "unanswerable", evidence))
+            assistant.close()
+    return examples
+
+
+def fit(examples: list[Example]) -> dict:
+    """Grid-search the weights; for each, the threshold with the best balanced accuracy, then widest margin."""
+    best_key, best = None, {}
+    for values in itertools.product(*GRID.values()):
+        params = dict(zip(GRID, values))
+        scored = sorted((confidence(e.evidence, {**params, "threshold": 0}), e.answerable) for e in examples)
+        pos = sum(1 for _, a in scored if a)
+        neg = len(scored) - pos
+        for i in range(1, len(scored)):
+            lo, hi = scored[i - 1][0], scored[i][0]
+            if hi == lo:
+                continue
+            # questions below the cut abstain
+            abstain_neg = sum(1 for _, a in scored[:i] if not a)
+            answer_pos = sum(1 for _, a in scored[i:] if a)
+            balanced = (abstain_neg / max(neg, 1) + answer_pos / max(pos, 1)) / 2
+            key = (round(balanced, 6), hi - lo)
+            if best_key is None or key > best_key:
+                best_key = key
+                best = {**params, "threshold": round((lo + hi) / 2, 4), "balanced_accuracy": round(balanced, 4)}
+    return best
+
+
+def calibrate(set_files: list[Path] | None = None, settings: Settings | None = None,
+              out: Path = CALIBRATION_FILE) -> dict:
+    """Fit the abstention rule on the calibration sets and write it to `out`."""
+    set_files = set_files or [EVALS_DIR / "calibration.yaml"]
+    examples = collect(set_files, settings or Settings())
+    result = fit(examples)
+    result["fitted_on"] = [str(p.name) for p in set_files]
+    result["questions"] = {"answerable": sum(e.answerable for e in examples),
+                           "unanswerable": sum(not e.answerable for e in examples)}
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
