@@ -1,0 +1,40 @@
+"""The eval gate: every set over its corpus with the real embedding model, held to evals/thresholds.yaml.
+
+A failure prints the whole per-question report. Definitions: evals/README.md.
+"""
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.evaluate import load_set, normalise, run_eval
+from assistant.settings import EVALS_DIR
+
+SETS = ["rubio", "harbor"]  # calibration.yaml fits the abstention threshold; it is not a gate
+
+
+@pytest.fixture(scope="module", params=SETS)
+def evaluated(request, tmp_path_factory):
+    """(set, assistant holding its corpus, report) for one eval set, run once per module."""
+    eval_set = load_set(EVALS_DIR / f"{request.param}.yaml")
+    assistant = Assistant(settings=Settings(store=tmp_path_factory.mktemp(f"eval-{request.param}")))
+    report = run_eval(eval_set, assistant)
+    yield eval_set, assistant, report
+    assistant.close()
+
+
+@pytest.mark.e2e
+def test_eval_set_meets_thresholds(evaluated):
+    _, _, report = evaluated
+    if not report.passed:
+        pytest.fail(f"Eval gate failed for {report.name!r}:\n\n{report.render_table()}", pytrace=False)
+    print(report.render_table())  # shown with `pytest -rP`
+
+
+@pytest.mark.e2e
+def test_eval_set_facts_occur_in_expected_articles(evaluated):
+    """Every fact group must be answerable from the stored text, or its questions can never pass."""
+    eval_set, assistant, _ = evaluated
+    texts = {a: normalise(assistant.store.article_text(a)) for q in eval_set.questions for a in q.articles}
+    unreachable = [f"{q.id}: {group}" for q in eval_set.questions for group in q.facts
+                   if not any(normalise(p) in texts[a] for p in group for a in q.articles)]
+    assert not unreachable, "fact groups absent from every expected article's stored text:\n" + "\n".join(unreachable)
