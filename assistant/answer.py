@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import AssistantError
+from .lexical import terms
 from .retrieve import Evidence, Passage, Retriever, SentenceHit
 from .settings import PROMPTS_DIR
 from .store import Store
@@ -21,8 +22,11 @@ from .store import Store
 CALIBRATION_FILE = Path(__file__).parent / "calibration.json"
 DEFAULT_CALIBRATION = {"coverage_weight": 0.5, "unseen_name_weight": 1.0, "unseen_word_weight": 0.5,
                        "threshold": 0.62}
-SAME_STATEMENT = 0.80  # cosine between two sentences that report the same statement
+SAME_TERMS = 0.6  # share of the shorter sentence's terms found in the other: the same statement
+SAME_TERMS_CLOSE = 0.4  # ... enough when their vectors also agree closely
+CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
+TYPED_MARGIN = 0.25  # ... or within this, when it holds another candidate of what is asked (a second place)
 
 
 @dataclass
@@ -123,8 +127,10 @@ class Composer:
             return self.abstain(question, conf, passages)
         chosen: list[list[SentenceHit]] = []  # each: the answer sentence, then its corroborating reports
         for hit in hits:
-            if len(chosen) >= self.max_sentences or hit.score < best.score - RELATIVE_MARGIN:
+            if len(chosen) >= self.max_sentences or hit.score < best.score - TYPED_MARGIN:
                 break
+            if hit.score < best.score - RELATIVE_MARGIN and not hit.typed:
+                continue
             if hit.overlap == 0 and chosen:
                 continue  # shares no question term: likely context, not an answer
             group = self._same_statement(hit, chosen)
@@ -132,6 +138,12 @@ class Composer:
                 chosen.append([hit])
             elif hit.doc_id not in {h.doc_id for h in group}:
                 group.append(hit)
+        if evidence.kind and not best.typed:
+            # The thing asked for (a day, a name) often sits in the sentence next to the one that matches best.
+            near = self.retriever.nearby_typed(best, evidence)
+            if near is not None and self._same_statement(near, chosen) is None:
+                chosen.insert(1 if len(chosen) else 0, [near])
+                del chosen[self.max_sentences:]
         for group in chosen:
             self._corroborate(group)
         return self._render(question, chosen, conf)
@@ -144,7 +156,10 @@ class Composer:
     def _same_statement(hit: SentenceHit, chosen: list[list[SentenceHit]]) -> list[SentenceHit] | None:
         for group in chosen:
             head = group[0]
-            if float(hit.vector @ head.vector) >= SAME_STATEMENT or (hit.doc_id == head.doc_id and _overlaps(hit, head)):
+            if hit.doc_id == head.doc_id:
+                if _overlaps(hit, head):
+                    return group
+            elif same_statement(hit.terms, head.terms, float(hit.vector @ head.vector)):
                 return group
         return None
 
@@ -156,8 +171,9 @@ class Composer:
         for s in self.retriever.similar_sentences(head.vector):
             if s.doc_id in have:
                 continue
+            s_terms = frozenset(terms(self.store.article_text(s.doc_id)[s.start : s.end]))
             sim = float(s.vector @ head.vector)
-            if sim >= SAME_STATEMENT and sim > best_per_doc.get(s.doc_id, (0.0, None))[0]:
+            if same_statement(s_terms, head.terms, sim) and sim > best_per_doc.get(s.doc_id, (0.0, None))[0]:
                 best_per_doc[s.doc_id] = (sim, s)
         for doc_id, (sim, s) in sorted(best_per_doc.items(), key=lambda kv: -kv[1][0]):
             group.append(SentenceHit(doc_id, s.start, s.end, s.vector, sim, 0.0, 0.0, 0, head.score))
@@ -184,6 +200,17 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
+
+
+def same_statement(a: frozenset, b: frozenset, cosine: float) -> bool:
+    """Two sentences (from different articles) report the same statement: mostly the same terms."""
+    if min(len(a), len(b)) < 5:  # too short to tell a shared statement from shared vocabulary
+        return False
+    common = len(a & b)
+    if common / max(len(a), len(b)) < SAME_TERMS_CLOSE / 2:  # one says much more than the other
+        return False
+    shared = common / min(len(a), len(b))
+    return shared >= SAME_TERMS or (shared >= SAME_TERMS_CLOSE and cosine >= CLOSE_VECTORS)
 
 
 def _overlaps(a: SentenceHit, b: SentenceHit) -> bool:

@@ -55,9 +55,14 @@ class SentenceHit:
     passage_rank: int
     score: float
     terms: frozenset = field(default=frozenset(), repr=False)
+    typed: bool = False  # holds the kind of thing the question asks for
+    passage_id: str = ""
+    passage_gap: float = 0.0  # the rarest question term missing from the passage (idf, scaled to 0..1)
 
 
 _ANSWER_TYPES = [
+    ("list", re.compile(r"\b(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
+                        r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\b(what|which) (number|percentage|share|"
                           r"proportion|amount|figure|toll)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (day|date|year|month|time|weekday)\b", re.I)),
@@ -89,6 +94,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
     def new(span: str) -> bool:
         return any(w not in question_words for w in words(span))
 
+    if kind == "list":  # an enumeration: "a, b, c and d" or "including ..."
+        return sentence.count(",") >= 2 or " including " in sentence
     if kind == "number":
         return any(new(m.group()) for m in _NUMBER_RE.finditer(sentence))
     if kind == "date":
@@ -105,6 +112,8 @@ class Evidence:
     """Scored sentences for a question, and how much of the question the corpus knows at all."""
 
     hits: list[SentenceHit]
+    kind: str | None  # what the question asks for: number, date, place, person, or None
+    question_words: set[str]
     unseen_names: float  # share of the question's term weight on capitalised names found in no passage
     unseen_words: float  # the same for its other terms
 
@@ -185,6 +194,7 @@ class Retriever:
             sents = by_passage.get(p.rowid, [])
             pterms = set(terms(p.text))
             coverage = sum(idf[t] for t in qterms if t in pterms) / total
+            gap = max((idf[t] for t in qterms if t not in pterms), default=0.0) / max(idf.values(), default=1.0)
             for s in sents:
                 if not s.citable:
                     continue
@@ -193,13 +203,32 @@ class Retriever:
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)
                 novelty = len(sterms - qterms) / max(len(sterms), 1)
+                typed = has_answer_type(kind, sentence, qwords)
                 score = (dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
-                         + self.TYPE_WEIGHT * has_answer_type(kind, sentence, qwords)
-                         - self.ECHO_PENALTY * (novelty < 0.4))
+                         + self.TYPE_WEIGHT * typed - self.ECHO_PENALTY * (novelty < 0.4))
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
-                                        score, sterms))
+                                        score, sterms, typed, p.passage_id, gap))
         hits.sort(key=lambda h: h.score, reverse=True)
-        return Evidence(hits, unseen_names, unseen_words if qterms else 1.0)
+        return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0)
+
+    def nearby_typed(self, hit: SentenceHit, evidence: Evidence, reach: int = 1) -> SentenceHit | None:
+        """The sentence nearest to `hit` in its article (within `reach` passages) holding what is asked for."""
+        doc_id, _, idx = hit.passage_id.rpartition("#")
+        ids = [f"{doc_id}#{i}" for i in range(int(idx) - reach, int(idx) + reach + 1) if i >= 0]
+        nodes = self.store.nodes(passage_ids=ids)
+        text = self.store.article_text(doc_id)
+        candidates = []
+        for node in nodes.values():
+            for s in self.store.sentences([node.metadata["rowid"]]).get(node.metadata["rowid"], []):
+                if s.citable and not (s.start == hit.start and s.end == hit.end) and has_answer_type(
+                        evidence.kind, text[s.start : s.end], evidence.question_words):
+                    gap = min(abs(s.start - hit.end), abs(hit.start - s.end))
+                    candidates.append((gap, s, node.node_id))
+        if not candidates:
+            return None
+        _, s, pid = min(candidates, key=lambda c: c[0])
+        return SentenceHit(doc_id, s.start, s.end, s.vector, float(s.vector @ hit.vector), 0.0, 0.0,
+                           hit.passage_rank, hit.score, frozenset(), True, pid)
 
     def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:
         """Sentences in the passages nearest to a sentence vector (for finding corroborating reports)."""
