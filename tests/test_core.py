@@ -277,10 +277,6 @@ def test_search_empty_query_is_a_bad_question(seeded):
         seeded.search("  ")
 
 
-def test_bad_question_exit_code_is_2():
-    assert BadQuestion.exit_code == 2
-
-
 # --- follow-up questions --------------------------------------------------------------------------------
 
 FIRST = "What topics did Rubio say talks with Iran must include?"
