@@ -64,12 +64,13 @@ _FURNITURE = [
     r"leave a (comment|reply)|\d+ comments?|comments?|add a comment|post a comment|view comments",
     r"newsletter|subscribe( now)?|sign up( now)?|get the latest updates delivered to your inbox\.?",
     r"(subscribe to|sign up for) (our|the) [\w ]*newsletter.*|.*delivered to your inbox\.?",
-    r"\d+\s*min(ute)?s? read|read more|continue reading|also read:?.*|related:?.*|recommended( stories)?",
+    r"\d+\s*min(ute)?s? read|read more|continue reading|also read:?.*|related:.*|recommended( stories)?",
+    r"related( articles| stories| news| coverage| reading| content)?:?",
     r"(track|get|read) (the )?latest news.*|listen to the latest songs.*|download the [\w ]+ app.*|get the app",
     r"minimum \d+ characters.*|we welcome thoughtful discussions.*|please keep comments.*",
     r"(image|photo|picture) of .*|(photo|image|file photo)( credit)?: .*",
     r"news|world|home|menu|trending|latest|top stories|skip to (main )?content",
-    r"(©|copyright|\(c\)) .*|all rights reserved\.?",
+    r"©.*|copyright\s+(©\s*)?\d{4}.*|\(c\)\s*\d{4}.*|.*all rights reserved\.?",
     r"click here.*|tap here.*",
 ]
 FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE) + r")\s*$", re.IGNORECASE)
@@ -78,7 +79,8 @@ COMMENTS_HEADING_RE = re.compile(
     r"what (our )?readers (are saying|say))\s*:?\s*$",
     re.IGNORECASE,
 )
-AGENCY_LINE_RE = re.compile(r"^\s*[-–—]\s*(?:\(?)([A-Z][A-Za-z&.]{1,14})(?:\)?)\s*$")
+# A wire agency's sign-off ("- ANI", "— AFP", "- Reuters"); a dash bullet like "- France" is not one.
+AGENCY_LINE_RE = re.compile(r"^\s*[-–—]\s*\(?([A-Z]{2,8}|Reuters|Bloomberg|Xinhua)\)?\s*$")
 OUTLET_DOMAIN_RE = re.compile(r"\bnews\b.*?\bon ([A-Z][A-Za-z0-9]+)\.(?:com|co\.uk|in|net|org)\b", re.IGNORECASE)
 READ_TIME_RE = re.compile(r"\b\d+\s*min(ute)?s? read\b", re.IGNORECASE)
 
@@ -89,7 +91,7 @@ _MONTHS = (
 _MONTH_NUM = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 DATE_PATTERNS = [
-    re.compile(r"\b(?P<y>(19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
+    re.compile(r"\b(?P<y>(19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?!\d)"),
     re.compile(rf"\b(?P<mon>{_MONTHS})\.?\s+(?P<d>\d{{1,2}})(st|nd|rd|th)?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTHS})\.?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
 ]
@@ -397,8 +399,12 @@ def iter_files(paths: list[Path]) -> Iterator[Path | Failure]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                if child.suffix.lower() not in SUPPORTED or child.name.startswith("."):
+                    continue
+                if child.is_file():
                     yield child
+                elif child.is_symlink():
+                    yield Failure(str(child), "broken link: the file it points to does not exist")
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED:
                 yield path

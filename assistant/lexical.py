@@ -37,7 +37,8 @@ _DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # British and American spellings meet in one form (applied to queries and passages alike).
 _SPELLING = [(re.compile(p), r) for p, r in [
     (r"programme", "program"), (r"isation", "ization"), (r"(?<=\w{3})is(e|ed|es|ing)$", r"iz\1"),
-    (r"(?<=\w{3})our$", "or"), (r"(?<=\w{3})ence$", "ense"), (r"(?<=\w{3})tre$", "ter"),
+    (r"(?<=\w{3})our(s|ed|ing)?$", r"or\1"), (r"(?<=\w{3})ence(s|d)?$", r"ense\1"),
+    (r"(?<=\w{2})tre(s|d)?$", r"ter\1"),
 ]]
 
 

@@ -138,9 +138,6 @@ def test_clean_page_drops_furniture_lines_and_keeps_reporting():
     assert cleaned.title == "Ferry fares to rise in April"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ingest.py FURNITURE patterns `related:?.*` (line 67) and "
-                                       "`(©|copyright|\\(c\\)) .*` (line 72) drop whole article sentences that "
-                                       "merely begin with 'Related' or 'Copyright'")
 @pytest.mark.parametrize("sentence", [
     "Related charges against two other officials were dropped in March.",
     "Copyright holders welcomed the ruling, calling it long overdue.",
@@ -150,9 +147,6 @@ def test_clean_page_keeps_sentences_starting_with_a_furniture_word(sentence):
     assert sentence in clean_page(raw).text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ingest.py AGENCY_LINE_RE (line 81, used at line 148) takes any "
-                                       "one-word dash bullet ('- France') for an agency sign-off: it becomes the "
-                                       "outlet and every such bullet is dropped from the text")
 def test_clean_page_keeps_one_word_dash_bullets():
     cleaned = clean_page("Europe reacts to Munich speech\n\nThe countries that welcomed the speech were:\n\n"
                          "- France\n- Germany\n- Poland\n\nOthers were less accommodating.")
@@ -230,9 +224,6 @@ def test_html_metadata_from_meta_tags():
     assert article.url == "https://courier.example/harbour-vote"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ingest.py find_date (DATE_PATTERNS[0], line 92) needs a word "
-                                       "boundary after the day, so an ISO datetime such as "
-                                       "'2026-03-14T08:30:00Z' (the usual article:published_time form) gives ''")
 def test_html_published_date_from_iso_datetime():
     assert read_one(DATA / "harbour_vote.html").published == "2026-03-14"
 
@@ -408,8 +399,6 @@ def test_broken_symlink_given_directly_is_a_failure(tmp_path):
     assert only_failure(path).source == str(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ingest.py iter_files (line 400) keeps only `child.is_file()`, so a "
-                                       "broken .txt symlink inside a folder is skipped without a Failure")
 def test_broken_symlink_in_folder_is_a_failure(tmp_path):
     (tmp_path / "good.txt").write_text("The harbour committee met on Friday to review the plans.")
     (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted-target.txt")
