@@ -397,3 +397,28 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+# --- baseline ratchet ----------------------------------------------------------------------------------
+BASELINE_FILE = EVALS_DIR / "baseline.json"
+
+
+def baseline_entry(report: EvalReport) -> dict:
+    """What a run records in evals/baseline.json: gated metrics with their counts."""
+    return {"metrics": {k: None if v is None else round(v, 4) for k, v in report.metrics.items() if k in LABELS},
+            "counts": report.counts}
+
+
+def regressions(report: EvalReport, baseline: dict) -> list[str]:
+    """Metrics that fell below the recorded baseline by more than one question's worth (machine noise)."""
+    out = []
+    for name, before in baseline["metrics"].items():
+        now = report.metrics.get(name)
+        if before is None or now is None:
+            continue
+        whole = report.counts.get(name, [0, 0])[1] or len(report.results)
+        if now < before - 1.0 / whole - 1e-9:
+            out.append(f"{LABELS[name]}: {now:.3f} < baseline {before:.3f}")
+    if report.metrics["citation_validity"] not in (None, 1.0):
+        out.append(f"citation validity {report.metrics['citation_validity']:.3f}: every quote must be verbatim")
+    return out
