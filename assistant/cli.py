@@ -19,7 +19,7 @@ def _settings(ctx: click.Context) -> Settings:
 def _open(ctx: click.Context, seed: bool = True, quiet: bool = False):
     from .core import Assistant
 
-    assistant = Assistant(settings=_settings(ctx))
+    assistant = Assistant(settings=_settings(ctx), notice=lambda m: click.echo(m, err=True))
     if seed:
         assistant.ensure_seeded(notice=lambda m: click.echo(m, err=True))
     return assistant
@@ -45,11 +45,13 @@ class _Group(click.Group):
               help="Store folder (default .assistant/ in the working directory).")
 @click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL",
               help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store.")
+@click.option("--collection", envvar="ASSISTANT_COLLECTION",
+              help="Chroma collection name (default articles); one per store on a shared server.")
 @click.version_option(package_name="assistant")
 @click.pass_context
-def cli(ctx: click.Context, store: Path | None, chroma_url: str | None) -> None:
+def cli(ctx: click.Context, store: Path | None, chroma_url: str | None, collection: str | None) -> None:
     """Answers questions from news articles, citing a verbatim passage for every claim."""
-    ctx.obj = {"settings": Settings.from_env(store=store, chroma_url=chroma_url)}
+    ctx.obj = {"settings": Settings.from_env(store=store, chroma_url=chroma_url, collection=collection)}
 
 
 @cli.command()
@@ -61,24 +63,21 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     from tqdm import tqdm
 
     from .ingest import iter_files
+    from .settings import SEEDS_DIR
 
     assistant = _open(ctx, seed=False)
-    targets = list(paths) or None
-    total = sum(1 for _ in iter_files(list(paths))) if paths else 5
-    bar = None
-    if not as_json and total > 3:
-        bar = tqdm(total=total, unit="file", file=sys.stderr, desc="ingest", dynamic_ncols=True)
-    seen_files: set[str] = set()
+    targets = list(paths) or [SEEDS_DIR]
+    # Counting walks the folders without reading a file, so the bar has a total (rate and ETA) at once.
+    total = sum(1 for _ in iter_files(targets)) if not as_json else None
+    with tqdm(total=total, unit="file", file=sys.stderr, desc="ingest", disable=as_json, dynamic_ncols=True,
+              smoothing=0.1) as bar:
 
-    def progress(_: str) -> None:
-        if bar is not None:
-            bar.update(0)
+        def progress(report) -> None:
+            rate = report.passages_written / max(bar.format_dict["elapsed"], 1e-6)
+            bar.set_postfix_str(f"{report.passages_written:,} passages embedded, {rate:.1f}/s", refresh=False)
+            bar.update(report.files_read - bar.n)  # also called after each batch, to keep the postfix live
 
-    report = assistant.ingest(targets, progress=progress if bar else None)
-    if bar is not None:
-        bar.update(total - bar.n)
-        bar.close()
-    del seen_files
+        report = assistant.ingest(targets, progress=progress)
     if as_json:
         _emit(report.to_dict())
     else:

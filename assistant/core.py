@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -13,13 +14,13 @@ import numpy as np
 from .answer import Answer, Composer
 from .chunk import chunk_text
 from .errors import BadQuestion
-from .ingest import Article, Failure, read_articles
+from .ingest import Article, Failure, iter_files, read_file
 from .lexical import terms
 from .models import SpanEmbedding, build_embedder
 from .retrieve import Passage, Retriever
 from .settings import SEEDS_DIR, Settings
 
-EMBED_BATCH = 64  # passages embedded and written together
+EMBED_BATCH = 256  # passages embedded and written together: a crash loses at most one batch
 FOLLOW_UP_WORDS = {"that", "this", "it", "they", "them", "those", "these", "he", "she", "him", "her", "his",
                    "its", "their", "there", "then", "same", "also", "too", "else", "other"}
 FOLLOW_UP_STARTS = ("and ", "but ", "what about", "how about", "so ", "then ", "also ")
@@ -37,6 +38,10 @@ class IngestReport:
     articles_total: int = 0
     passages_total: int = 0
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # of `seconds`, spent inside the embedding model
+    files_read: int = 0
+    vectors_restored: int = 0  # put back into Chroma from the sidecar (the collection had lost them)
+    vectors_removed: int = 0  # dropped from Chroma: no article in the sidecar has them
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -57,7 +62,7 @@ class Assistant:
     """Question answering over a store of articles, with verbatim citations."""
 
     def __init__(self, store: str | Path | None = None, settings: Settings | None = None,
-                 embedder: SpanEmbedding | None = None):
+                 embedder: SpanEmbedding | None = None, notice: Callable[[str], None] | None = None):
         from .store import Store
 
         settings = settings or Settings()
@@ -68,60 +73,91 @@ class Assistant:
         self.store = Store(settings)
         self.retriever = Retriever(self.store, self.embedder)
         self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
+        drift = self.store.check()
+        if drift.missing:  # e.g. the Chroma server was wiped or rebuilt: the sidecar still has the vectors
+            (notice or _stderr)(f"The Chroma collection lacks {len(drift.missing):,} of the store's passages: "
+                                f"restoring them from {self.store.path}.")
+            # Orphans are left alone here: they may be an ingest in another process, between its two writes.
+            self.store.repair(drift, self.embedder.embed_texts, remove_orphans=False)
 
     # --- ingest --------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] | None = None,
-               progress: Callable[[str], None] | None = None) -> IngestReport:
-        """Read, chunk, embed and store articles; unchanged ones are skipped, changed ones replaced."""
+               progress: Callable[[IngestReport], None] | None = None) -> IngestReport:
+        """Read, chunk, embed and store articles; unchanged ones are skipped, changed ones replaced.
+
+        Files are read one at a time and written in batches of EMBED_BATCH passages, each batch committed
+        as it goes, so memory stays flat and a rerun after an interruption picks up where it stopped.
+        `progress` gets the running report after each file and each batch.
+        """
         started = time.perf_counter()
         report = IngestReport()
+        report.vectors_restored, report.vectors_removed = self.store.repair(self.store.check(),
+                                                                            self.embedder.embed_texts)
         paths = [Path(p) for p in (paths or [SEEDS_DIR])]
         known = self.store.hashes()
         seen: dict[str, str] = {}
         batch: list[tuple[Article, list]] = []
         pending = 0
-        for item in read_articles(paths):
-            if isinstance(item, Failure):
-                report.failed.append(item)
-            elif item.doc_id in seen:
-                report.failed.append(Failure(item.path, f"duplicate document id {item.doc_id!r} "
-                                                        f"(already read from {seen[item.doc_id]})"))
-            else:
-                seen[item.doc_id] = item.path
-                if known.get(item.doc_id) == item.content_hash:
-                    report.unchanged.append(item.doc_id)
-                else:
-                    (report.updated if item.doc_id in known else report.added).append(item.doc_id)
-                    chunks = chunk_text(item.text)
-                    batch.append((item, chunks))
-                    pending += len(chunks)
-                    if pending >= EMBED_BATCH:
-                        report.passages_written += self._write(batch)
-                        batch, pending = [], 0
+        # One writer thread: the store write of one batch overlaps the embedding of the next.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write") as writer:
+            writing: Future | None = None
+            for path in iter_files(paths):
+                for item in [path] if isinstance(path, Failure) else read_file(path):
+                    if isinstance(item, Failure):
+                        report.failed.append(item)
+                    elif item.doc_id in seen:
+                        report.failed.append(Failure(item.path, f"duplicate document id {item.doc_id!r} "
+                                                                f"(already read from {seen[item.doc_id]})"))
+                    else:
+                        seen[item.doc_id] = item.path
+                        if known.get(item.doc_id) == item.content_hash:
+                            report.unchanged.append(item.doc_id)
+                            continue
+                        (report.updated if item.doc_id in known else report.added).append(item.doc_id)
+                        chunks = chunk_text(item.text)
+                        batch.append((item, chunks))
+                        pending += len(chunks)
+                        if pending >= EMBED_BATCH:
+                            writing = self._embed_and_write(batch, writer, writing, report)
+                            batch, pending = [], 0
+                            if progress:
+                                progress(report)
+                report.files_read += 1
+                if progress:
+                    progress(report)
+            if batch:
+                writing = self._embed_and_write(batch, writer, writing, report)
+            if writing:
+                writing.result()
             if progress:
-                progress(getattr(item, "doc_id", "") or getattr(item, "source", ""))
-        if batch:
-            report.passages_written += self._write(batch)
+                progress(report)
         report.articles_total = self.store.article_count()
         report.passages_total = self.store.passage_count()
         report.seconds = round(time.perf_counter() - started, 3)
+        report.embed_seconds = round(report.embed_seconds, 3)
         return report
 
-    def _write(self, batch: list[tuple[Article, list]]) -> int:
+    def _embed_and_write(self, batch: list[tuple[Article, list]], writer: ThreadPoolExecutor,
+                         writing: Future | None, report: IngestReport) -> Future:
+        """Embed a batch, wait for the previous batch's write, then hand this one to the writer."""
         texts, spans = [], []
         for article, chunks in batch:
             for chunk in chunks:
                 texts.append(article.text[chunk.start : chunk.end])
                 spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
+        t = time.perf_counter()
         vectors, sentence_vectors = self.embedder.embed_with_spans(texts, spans) if texts else (np.zeros((0, 384)), [])
-        self.store.write(batch, vectors, sentence_vectors)
-        return len(texts)
+        report.embed_seconds += time.perf_counter() - t
+        if writing:
+            writing.result()  # re-raises a failed write; batches land in order
+        report.passages_written += len(texts)
+        return writer.submit(self.store.write, batch, vectors, sentence_vectors)
 
     def ensure_seeded(self, notice: Callable[[str], None] | None = None) -> bool:
         """Ingest the bundled seeds when the store is empty; return True if it did."""
         if self.store.article_count():
             return False
-        (notice or (lambda m: print(m, file=sys.stderr)))(
+        (notice or _stderr)(
             f"The store at {self.settings.store} is empty: ingesting the bundled articles from {SEEDS_DIR} first."
         )
         self.ingest([SEEDS_DIR])
@@ -154,6 +190,10 @@ class Assistant:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _previous_questions(history: list | None) -> list[str]:

@@ -1,22 +1,28 @@
 """The store: passage vectors in a Chroma collection, everything else in a sidecar SQLite file.
 
-Chroma (through LlamaIndex's ChromaVectorStore) holds one vector per passage. The sidecar, always on the
-local disk even when Chroma is a server, holds the article texts that citation offsets point into,
-content hashes for idempotent ingest, sentence spans with their vectors, and the BM25 index.
-Write order makes a crash safe: vectors first, then the sidecar in one transaction, so an article whose
-sidecar row is missing is simply ingested again (same passage ids: replaced, never duplicated).
+Chroma (through LlamaIndex's ChromaVectorStore) holds one vector per passage, embedded on this machine
+or on a Chroma server. The sidecar, always on the local disk, holds the article texts that citation
+offsets point into, content hashes for idempotent ingest, passages with a float16 copy of their vectors,
+sentence spans with theirs, and the BM25 index. The sidecar is the record; the collection is an index
+that can be rebuilt from it without re-embedding (`check` and `repair`).
+Write order makes a crash safe: vectors first (upserted under deterministic ids), then the sidecar in one
+transaction, so an article whose sidecar row is missing is simply ingested again: replaced, never duplicated.
+The collection's metadata names the sidecar that fills it, so two stores never share one collection.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import uuid
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterator, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .chunk import Chunk
 from .errors import StoreError
@@ -25,18 +31,22 @@ from .lexical import LexicalIndex
 from .settings import Settings
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT, source TEXT, url TEXT,
     published TEXT, path TEXT, text TEXT NOT NULL, passages INTEGER, comments_removed INTEGER,
     ingested_at REAL);
 CREATE TABLE IF NOT EXISTS passages (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, idx INTEGER,
-    start INTEGER, end INTEGER);
+    start INTEGER, end INTEGER, vec BLOB);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS sentences (
     passage_rowid INTEGER NOT NULL, idx INTEGER, start INTEGER, end INTEGER, citable INTEGER, vec BLOB);
 CREATE INDEX IF NOT EXISTS sentences_passage ON sentences(passage_rowid);
 """
+OWNER_KEY = "assistant_store_id"  # collection metadata: which sidecar fills this collection
+UPSERT_BATCH = 1000
+TEXT_CACHE_SIZE = 256  # article texts kept in memory for building passages and citations
 
 
 @dataclass
@@ -62,6 +72,17 @@ class StoredSentence:
     vector: np.ndarray
 
 
+@dataclass
+class Drift:
+    """Where the collection and the sidecar disagree: passage ids missing from one side or the other."""
+
+    missing: list[str] = field(default_factory=list)  # in the sidecar, without a vector in Chroma
+    orphans: list[str] = field(default_factory=list)  # in Chroma, unknown to the sidecar
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.orphans)
+
+
 def open_chroma(settings: Settings):
     """Open the Chroma client: a server when `chroma_url` is set, else an embedded PersistentClient."""
     import chromadb
@@ -76,13 +97,21 @@ def open_chroma(settings: Settings):
                 settings=chroma_settings,
             )
         except Exception as exc:
-            raise StoreError(
-                f"Cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start one with "
-                f"`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset ASSISTANT_CHROMA_URL."
-            ) from exc
+            raise _unreachable(settings, exc) from exc
     path = settings.store / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _unreachable(settings: Settings, exc: Exception) -> StoreError:
+    return StoreError(
+        f"Cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start one with "
+        f"`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset ASSISTANT_CHROMA_URL."
+    )
+
+
+def _f16(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float16).tobytes()
 
 
 class Store:
@@ -93,15 +122,61 @@ class Store:
 
         self.settings = settings
         settings.store.mkdir(parents=True, exist_ok=True)
-        self.client = open_chroma(settings)
-        self.collection = self.client.get_or_create_collection(
-            settings.collection, metadata={"hnsw:space": "cosine"}
-        )
-        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
-        self.db = sqlite3.connect(str(settings.store / f"{settings.collection}.sqlite3"), check_same_thread=False)
+        self.path = settings.store / f"{settings.collection}.sqlite3"
+        self.db = sqlite3.connect(str(self.path), check_same_thread=False)
+        # WAL: readers (the chat page, a search) never wait for an ingest's write, nor see half of one.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        if "vec" not in {row[1] for row in self.db.execute("PRAGMA table_info(passages)")}:
+            with self.db:  # a store from before passage vectors were kept in the sidecar
+                self.db.execute("ALTER TABLE passages ADD COLUMN vec BLOB")
         self.lexical = LexicalIndex(self.db)
-        self._text_cache: dict[str, str] = {}
+        self.store_id = self._store_id()
+        self.client = open_chroma(settings)
+        self.collection = self._open_collection()
+        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        self._text_cache: OrderedDict[str, str] = OrderedDict()
+
+    def _store_id(self) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+        if row:
+            return row[0]
+        with self.db:
+            self.db.execute("INSERT INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+        return self._store_id()
+
+    def _where(self) -> str:
+        s = self.settings
+        return f"the Chroma server at {s.chroma_url}" if s.chroma_url else f"{s.store / 'chroma'}"
+
+    def _open_collection(self):
+        """Get or create the collection, and make sure it belongs to this sidecar."""
+        name = self.settings.collection
+        try:
+            collection = self.client.get_or_create_collection(
+                name, metadata={"hnsw:space": "cosine", OWNER_KEY: self.store_id}
+            )
+            owner = (collection.metadata or {}).get(OWNER_KEY)
+            if owner == self.store_id:
+                return collection
+            count = collection.count()
+        except StoreError:
+            raise
+        except Exception as exc:
+            if self.settings.chroma_url:
+                raise _unreachable(self.settings, exc) from exc
+            raise StoreError(f"Cannot open the Chroma collection {name!r} in {self._where()} ({exc}).") from exc
+        # Unclaimed: empty, or filled by this store before collections were labelled with their sidecar.
+        if count == 0 or (owner is None and self.passage_count() > 0):
+            metadata = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
+            collection.modify(metadata={**metadata, OWNER_KEY: self.store_id})
+            return collection
+        raise StoreError(
+            f"The Chroma collection {name!r} in {self._where()} holds {count:,} passages written by another "
+            f"store, not by the one at {self.settings.store}. Point --store (ASSISTANT_STORE) at the folder "
+            f"that filled it, or use another collection with --collection (ASSISTANT_COLLECTION)."
+        )
 
     # --- reads ---------------------------------------------------------------------------------------
     def hashes(self) -> dict[str, str]:
@@ -126,12 +201,17 @@ class Store:
         return ArticleInfo(*row) if row else None
 
     def article_text(self, doc_id: str) -> str:
-        if doc_id not in self._text_cache:
+        text = self._text_cache.get(doc_id)
+        if text is None:
             row = self.db.execute("SELECT text FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
             if row is None:
                 raise StoreError(f"Article {doc_id!r} is not in the store: run `assistant ingest` again.")
-            self._text_cache[doc_id] = row[0]
-        return self._text_cache[doc_id]
+            text = self._text_cache[doc_id] = row[0]
+            if len(self._text_cache) > TEXT_CACHE_SIZE:
+                self._text_cache.popitem(last=False)
+        else:
+            self._text_cache.move_to_end(doc_id)
+        return text
 
     def nodes(self, passage_ids: list[str] | None = None, rowids: list[int] | None = None) -> dict:
         """Return {passage id: TextNode} for the given passage ids or rowids, built from the sidecar."""
@@ -172,13 +252,77 @@ class Store:
             )
         return out
 
+    # --- consistency between the collection and the sidecar -------------------------------------------
+    def check(self) -> Drift:
+        """Compare the collection with the sidecar: two counts when they agree, every id when they don't."""
+        if self.collection.count() == self.passage_count():
+            return Drift()
+        in_chroma = set(self._collection_ids())
+        in_sidecar = {pid for (pid,) in self.db.execute("SELECT id FROM passages")}
+        return Drift(missing=sorted(in_sidecar - in_chroma), orphans=sorted(in_chroma - in_sidecar))
+
+    def _collection_ids(self) -> Iterator[str]:
+        offset = 0
+        while True:
+            ids = self.collection.get(include=[], limit=UPSERT_BATCH * 10, offset=offset)["ids"]
+            if not ids:
+                return
+            yield from ids
+            offset += len(ids)
+
+    def repair(self, drift: Drift, embed: Callable[[list[str]], np.ndarray] | None = None,
+               remove_orphans: bool = True) -> tuple[int, int]:
+        """Put missing vectors back from the sidecar and drop orphans; return (restored, removed).
+
+        Vectors come from the sidecar's copy; passages stored before it kept one are embedded again
+        with `embed` (texts -> vectors).
+        """
+        for start in range(0, len(drift.missing), UPSERT_BATCH):
+            ids = drift.missing[start : start + UPSERT_BATCH]
+            marks = ",".join("?" * len(ids))
+            rows = self.db.execute(
+                f"SELECT p.id, p.doc_id, p.start, p.end, p.vec, a.title, a.source, a.url, a.published "
+                f"FROM passages p JOIN articles a ON a.doc_id = p.doc_id WHERE p.id IN ({marks})", ids,
+            ).fetchall()
+            texts = [self.article_text(doc_id)[s:e] for _, doc_id, s, e, *_ in rows]
+            vectors = [np.frombuffer(vec, dtype=np.float16).astype(np.float32) if vec else None
+                       for _, _, _, _, vec, *_ in rows]
+            if any(v is None for v in vectors):
+                if embed is None:
+                    raise StoreError(f"{len(drift.missing):,} passages have no vector in {self._where()}: "
+                                     f"run `assistant ingest` to restore them.")
+                todo = [i for i, v in enumerate(vectors) if v is None]
+                for i, v in zip(todo, embed([texts[i] for i in todo])):
+                    vectors[i] = v
+            self._upsert([
+                _node(pid, doc_id, s, e, text, title, source, url, published, vector)
+                for (pid, doc_id, s, e, _, title, source, url, published), text, vector in zip(rows, texts, vectors)
+            ])
+        removed = drift.orphans if remove_orphans else []
+        for start in range(0, len(removed), UPSERT_BATCH):
+            self.collection.delete(ids=removed[start : start + UPSERT_BATCH])
+        return len(drift.missing), len(removed)
+
     # --- writes --------------------------------------------------------------------------------------
+    def _upsert(self, nodes: Sequence[TextNode]) -> None:
+        # LlamaIndex's add() is Chroma's add(), which keeps an existing id's old vector; a rerun after an
+        # interrupted ingest must replace it. The records are the ones ChromaVectorStore writes and reads.
+        for start in range(0, len(nodes), UPSERT_BATCH):
+            chunk = nodes[start : start + UPSERT_BATCH]
+            self.collection.upsert(
+                ids=[n.node_id for n in chunk],
+                embeddings=np.array([n.embedding for n in chunk], dtype=np.float32),
+                metadatas=[node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in chunk],
+                documents=[n.text for n in chunk],
+            )
+
     def delete_article(self, doc_id: str) -> None:
         """Remove an article's vectors and sidecar rows."""
-        self.vectors.delete(doc_id)
-        rowids = [r for (r,) in self.db.execute("SELECT rowid FROM passages WHERE doc_id = ?", (doc_id,))]
+        rows = self.db.execute("SELECT rowid, id FROM passages WHERE doc_id = ?", (doc_id,)).fetchall()
+        if rows:
+            self.collection.delete(ids=[pid for _, pid in rows])
         with self.db:
-            self._delete_rows(doc_id, rowids)
+            self._delete_rows(doc_id, [r for r, _ in rows])
         self._text_cache.pop(doc_id, None)
 
     def _delete_rows(self, doc_id: str, rowids: list[int]) -> None:
@@ -194,23 +338,18 @@ class Store:
         k = 0
         for article, chunks in items:
             for i, chunk in enumerate(chunks):
-                node = TextNode(
-                    id_=f"{article.doc_id}#{i}",
-                    text=article.text[chunk.start : chunk.end],
-                    metadata={"doc_id": article.doc_id, "title": article.title, "source": article.source,
-                              "url": article.url, "published": article.published,
-                              "start": chunk.start, "end": chunk.end},
-                    embedding=passage_vecs[k].tolist(),
-                )
-                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.doc_id)
-                nodes.append(node)
+                nodes.append(_node(f"{article.doc_id}#{i}", article.doc_id, chunk.start, chunk.end,
+                                   article.text[chunk.start : chunk.end], article.title, article.source,
+                                   article.url, article.published, passage_vecs[k]))
                 k += 1
-        # Clears what an earlier, interrupted run may have left, and a changed article's old passages.
-        doc_ids = [a.doc_id for a, _ in items]
-        if doc_ids:
-            self.collection.delete(where={"doc_id": {"$in": doc_ids}})
+        # A changed article that lost passages leaves ids the upsert does not overwrite.
+        old = {pid for a, _ in items
+               for (pid,) in self.db.execute("SELECT id FROM passages WHERE doc_id = ?", (a.doc_id,))}
+        stale = sorted(old - {n.node_id for n in nodes})
+        if stale:
+            self.collection.delete(ids=stale)
         if nodes:
-            self.vectors.add(nodes)
+            self._upsert(nodes)
         with self.db:
             k = 0
             for article, chunks in items:
@@ -219,14 +358,14 @@ class Store:
                 self._delete_rows(article.doc_id, rowids)
                 for i, chunk in enumerate(chunks):
                     cur = self.db.execute(
-                        "INSERT INTO passages(id, doc_id, idx, start, end) VALUES (?, ?, ?, ?, ?)",
-                        (f"{article.doc_id}#{i}", article.doc_id, i, chunk.start, chunk.end),
+                        "INSERT INTO passages(id, doc_id, idx, start, end, vec) VALUES (?, ?, ?, ?, ?, ?)",
+                        (f"{article.doc_id}#{i}", article.doc_id, i, chunk.start, chunk.end, _f16(passage_vecs[k])),
                     )
                     rowid = cur.lastrowid
                     self.lexical.add(rowid, article.text[chunk.start : chunk.end])
                     self.db.executemany(
                         "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
-                        [(rowid, j, s.start, s.end, int(s.citable), sentence_vecs[k][j].astype(np.float16).tobytes())
+                        [(rowid, j, s.start, s.end, int(s.citable), _f16(sentence_vecs[k][j]))
                          for j, s in enumerate(chunk.sentences)],
                     )
                     k += 1
@@ -240,3 +379,14 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _node(pid: str, doc_id: str, start: int, end: int, text: str, title: str, source: str, url: str,
+          published: str, vector: np.ndarray) -> TextNode:
+    node = TextNode(
+        id_=pid, text=text, embedding=np.asarray(vector, dtype=np.float32).tolist(),
+        metadata={"doc_id": doc_id, "title": title, "source": source, "url": url, "published": published,
+                  "start": start, "end": end},
+    )
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)
+    return node
