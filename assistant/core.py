@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,7 +16,7 @@ from .answer import Answer, Composer
 from .chunk import chunk_text
 from .errors import BadQuestion
 from .ingest import Article, Failure, iter_files, read_file
-from .lexical import terms
+from .lexical import STOPWORDS, terms
 from .models import SpanEmbedding, build_embedder
 from .retrieve import Passage, Retriever
 from .settings import SEEDS_DIR, Settings
@@ -24,6 +25,9 @@ EMBED_BATCH = 256  # passages embedded and written together: a crash loses at mo
 FOLLOW_UP_WORDS = {"that", "this", "it", "they", "them", "those", "these", "he", "she", "him", "her", "his",
                    "its", "their", "there", "then", "same", "also", "too", "else", "other"}
 FOLLOW_UP_STARTS = ("and ", "but ", "what about", "how about", "so ", "then ", "also ")
+FOLLOW_UP_MAX_TERMS = 2  # a question with more content terms than this stands on its own, pronouns or not
+MODALS = {"must", "should", "would", "could", "will", "can", "may", "might", "shall", "need", "needs", "to"}
+_WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
 @dataclass
@@ -201,8 +205,11 @@ def _previous_questions(history: list | None) -> list[str]:
     out = []
     for turn in history or []:
         if isinstance(turn, dict):
-            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
-                out.append(turn["content"])
+            content = turn.get("content")
+            if isinstance(content, list):  # Gradio 6 hands content over as a list of parts
+                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            if turn.get("role") == "user" and isinstance(content, str):
+                out.append(content)
         elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
             out.append(turn[0])
         elif isinstance(turn, str):
@@ -211,10 +218,34 @@ def _previous_questions(history: list | None) -> list[str]:
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the previous turn: it opens like a continuation or points back with a pronoun."""
+    """A question that leans on the previous turn: it opens like a continuation, or is too thin to stand alone."""
     q = question.lower().strip()
     tokens = set(q.replace("?", " ").replace(",", " ").split())
-    return q.startswith(FOLLOW_UP_STARTS) or bool(tokens & FOLLOW_UP_WORDS) or len(terms(question)) <= 1
+    n = len(terms(question))
+    return q.startswith(FOLLOW_UP_STARTS) or n <= 1 or (bool(tokens & FOLLOW_UP_WORDS) and n <= FOLLOW_UP_MAX_TERMS)
+
+
+def _subject(question: str) -> str | None:
+    """The first name in a question ("What did Rubio say ..." -> "rubio"): usually whom it is about."""
+    for i, word in enumerate(_WORD_RE.findall(question)):
+        if i and word[:1].isupper() and word != "I":
+            return word.lower()
+    return None
+
+
+def _key_terms(previous: str, question: str) -> list[str]:
+    """The previous question's topic words, without its claim's verb ("must include") and, when the
+    follow-up names someone else, without its subject: "what did Iran say about that?" after "what did
+    Rubio say talks must include?" is about the talks' topics, not about Rubio's demands."""
+    old, new = _subject(previous), _subject(question)
+    dropped = {old} if old and new and old != new else set()
+    out, verb_next = [], False
+    for word in _WORD_RE.findall(previous):
+        lower = word.lower()
+        is_verb, verb_next = verb_next, lower in MODALS
+        if not (is_verb or verb_next or lower in STOPWORDS or lower in dropped):
+            out.append(word)
+    return out
 
 
 def retrieval_query(question: str, history: list | None) -> str:
@@ -222,4 +253,5 @@ def retrieval_query(question: str, history: list | None) -> str:
     previous = _previous_questions(history)
     if not previous or not is_follow_up(question):
         return question
-    return f"{question} {previous[-1]}"
+    context = retrieval_query(previous[-1], previous[:-1])  # a follow-up to a follow-up keeps the thread
+    return " ".join([question, *_key_terms(context, question)])
