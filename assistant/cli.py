@@ -158,6 +158,20 @@ def eval_(ctx: click.Context, set_path: Path | None, corpus: Path | None, as_jso
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--host", envvar="ASSISTANT_HOST", help="Address to listen on (default 127.0.0.1: this machine only).")
+@click.option("--port", envvar="ASSISTANT_PORT", type=click.IntRange(1, 65535), help="Port (default 7860).")
+@click.option("--open", "open_browser", is_flag=True, help="Also open the page in the default web browser.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, open_browser: bool) -> None:
+    """Start the chat page (ingesting the bundled articles first if the store is empty)."""
+    from .app import serve as serve_page
+
+    ctx.obj["settings"] = settings = _settings(ctx).with_(**{k: v for k, v in (("host", host), ("port", port)) if v})
+    serve_page(_open(ctx), settings.host, settings.port, open_browser=open_browser,
+               notice=lambda m: click.echo(m, err=True))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assistant")

@@ -1,0 +1,342 @@
+"""The chat page: `build_app` lays out Gradio components over a `ChatPage`, whose plain methods do the work.
+
+Everything that comes from an article (quotes, titles, outlets, file names, error reasons) is escaped before
+it reaches an HTML or Markdown component, so markup inside an article is shown as text, never run.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import gradio as gr
+
+from .answer import Answer, Citation
+from .core import Assistant
+from .errors import AssistantError
+
+EXAMPLES = [
+    "What topics did Rubio say talks with Iran must include?",
+    "How many protesters did HRANA say were killed?",
+    "What did Rubio concede about nuclear deals with Iran's Supreme Leader?",
+    "Where will the talks with Iran take place?",
+]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".json", ".jsonl"]
+STREAM_PACE = 0.02  # seconds between streamed chunks of an answer
+STREAM_WORDS = 4  # words per streamed chunk
+CONTEXT_CHARS = 360  # article text shown on each side of a quote, at most
+CLOSEST_CHARS = 500  # text shown of each closest passage when abstaining
+WAITING = '<div class="evidence-empty">Ask a question: the passage behind every answer sentence shows up here.</div>'
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~$-])")
+
+CSS = """
+.evidence { display: flex; flex-direction: column; gap: 12px; }
+.evidence-empty { color: var(--body-text-color-subdued); font-size: var(--text-md); }
+.turn > summary { cursor: pointer; color: var(--body-text-color-subdued); padding: 4px 0; }
+.turn-question { font-weight: 600; margin: 0 0 6px; }
+.claim { border-left: 3px solid var(--color-accent); padding-left: 10px; margin-bottom: 10px; }
+.claim-head { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin: 0 0 6px; }
+.corroborated { color: var(--color-accent); font-weight: 600; }
+.cite, .closest { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+  margin-bottom: 8px; background: var(--block-background-fill); scroll-margin-top: 12px; }
+.cite:target { outline: 2px solid var(--color-accent); box-shadow: 0 0 0 4px var(--color-accent-soft); }
+.cite-meta { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+.cite-n { font-weight: 700; color: var(--color-accent); margin-right: 4px; }
+.cite-title { font-weight: 600; margin: 2px 0 6px; }
+.cite-context { margin: 0; line-height: 1.5; white-space: pre-wrap; }
+.cite-context mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+.cite-where { font-size: var(--text-xs); color: var(--body-text-color-subdued); margin-top: 6px; }
+.not-answer { font-weight: 700; color: #b45309; margin: 0 0 8px; }
+.closest { border-style: dashed; opacity: 0.9; }
+.cite-ref { text-decoration: none; font-weight: 600; font-size: 0.85em; vertical-align: super; }
+#corpus { --font-mono: var(--font); }  /* titles read better in the page's own font */
+"""
+
+
+# --- escaping ---------------------------------------------------------------------------------------
+def md_text(text: str) -> str:
+    """Article text made literal for a Markdown component: HTML escaped, Markdown syntax backslashed."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+
+
+def _h(text: object) -> str:
+    return html.escape(str(text or ""), quote=True)
+
+
+def _safe_url(url: str) -> str:
+    return url if re.match(r"https?://", url or "", re.IGNORECASE) else ""
+
+
+# --- rendering --------------------------------------------------------------------------------------
+def cite_id(turn: int, n: int) -> str:
+    """The element id of citation n of a conversation turn in the evidence panel."""
+    return f"cite-{turn}-{n}"
+
+
+def markers(turn: int, numbers: list[int]) -> str:
+    """Clickable [n] markers: plain anchor links to the evidence panel, no script needed."""
+    return "".join(f'<a class="cite-ref" href="#{cite_id(turn, n)}">[{n}]</a>' for n in numbers)
+
+
+def stream_reply(answer: Answer, turn: int) -> Iterator[str]:
+    """Yield the chat reply growing a few words at a time; a sentence gets its markers once complete."""
+    if answer.abstained:
+        note = "\n\n_The closest passages are beside the chat, marked as not answering the question._"
+        yield md_text(answer.answer) + (note if answer.closest else "")
+        return
+    done: list[str] = []
+    for sentence in answer.sentences:
+        words = sentence.text.split()
+        for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
+            yield " ".join(done + [md_text(" ".join(words[:i]))])
+        done.append(md_text(sentence.text) + " " + markers(turn, sentence.citations))
+        yield " ".join(done)
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The rest of the quote's paragraph on each side, trimmed to CONTEXT_CHARS at a word boundary."""
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    before, after = text[left:start], text[end : len(text) if right == -1 else right]
+    if len(before) > CONTEXT_CHARS:
+        before = "…" + before[-CONTEXT_CHARS:].split(" ", 1)[-1]
+    if len(after) > CONTEXT_CHARS:
+        after = after[:CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
+    return before, after
+
+
+def _citation_card(c: Citation, article_text: str, turn: int) -> str:
+    before, after = _context(article_text, c.start, c.end)
+    url = _safe_url(c.url)
+    title = _h(c.title or c.doc_id)
+    if url:
+        title = f'<a href="{_h(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    return (
+        f'<article class="cite" id="{cite_id(turn, c.n)}">'
+        f'<div class="cite-meta"><span class="cite-n">[{c.n}]</span>{_h(c.source or "Unknown outlet")} · '
+        f'{_h(c.published or "undated")}</div>'
+        f'<div class="cite-title">{title}</div>'
+        f'<p class="cite-context">{_h(before)}<mark>{_h(c.quote)}</mark>{_h(after)}</p>'
+        f'<div class="cite-where">{_h(c.doc_id)}, characters {c.start}–{c.end}</div></article>'
+    )
+
+
+def evidence_html(answer: Answer, article_text: Callable[[str], str], turn: int) -> str:
+    """The evidence panel for one answer: each cited quote inside its paragraph, or the closest passages."""
+    head = f'<p class="turn-question">Q{turn}: {_h(answer.question)}</p>'
+    if answer.abstained:
+        cards = "".join(
+            f'<article class="closest"><div class="cite-meta">{_h(p.source or "Unknown outlet")} · '
+            f'{_h(p.published or "undated")}</div><div class="cite-title">{_h(p.title or p.doc_id)}</div>'
+            f'<p class="cite-context">{_h(_clip(p.text))}</p></article>'
+            for p in answer.closest
+        )
+        lead = ('<p class="not-answer">No answer in the articles. The closest passages are below; '
+                'they do not answer the question.</p>' if answer.closest else
+                '<p class="not-answer">No answer in the articles.</p>')
+        return f'<div class="evidence abstained">{head}{lead}{cards}</div>'
+    by_n = {c.n: c for c in answer.citations}
+    claims = []
+    for i, sentence in enumerate(answer.sentences, start=1):
+        cited = [by_n[n] for n in sentence.citations if n in by_n]
+        sources = len({c.doc_id for c in cited})
+        tag = f' · <span class="corroborated">reported by {sources} sources</span>' if sources > 1 else ""
+        cards = "".join(_citation_card(c, article_text(c.doc_id), turn) for c in cited)
+        claims.append(f'<section class="claim"><p class="claim-head">Answer sentence {i}{tag}</p>{cards}</section>')
+    return f'<div class="evidence">{head}{"".join(claims)}</div>'
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= CLOSEST_CHARS else text[:CLOSEST_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def panel(turns: list[str]) -> str:
+    """The whole evidence panel: the newest turn open, earlier ones folded (a [n] link still unfolds them)."""
+    if not turns:
+        return WAITING
+    older = "".join(f'<details class="turn"><summary>Earlier question {i}</summary>{t}</details>'
+                    for i, t in reversed(list(enumerate(turns[:-1], start=1))))
+    return f'<div class="evidence">{turns[-1]}{older}</div>'
+
+
+def _shown_question(message: str, limit: int) -> str:
+    """The user's message as the chat shows it: an over-long one is cut, since it will be refused anyway."""
+    message = message.strip()
+    return message if len(message) <= limit else f"{message[:200]}… ({len(message):,} characters)"
+
+
+def _turn_number(history: list | None) -> int:
+    return 1 + sum(1 for m in history or [] if isinstance(m, dict) and m.get("role") == "user")
+
+
+# --- handlers ---------------------------------------------------------------------------------------
+class ChatPage:
+    """The page's handlers over one Assistant; plain methods that tests call without a browser."""
+
+    def __init__(self, assistant: Assistant, pace: float = STREAM_PACE):
+        self.assistant = assistant
+        self.pace = pace
+        # The store shares one SQLite connection: one request at a time reads or writes it.
+        self.lock = threading.Lock()
+
+    def respond(self, message: str, history: list | None = None) -> Iterator[tuple[str, str]]:
+        """Yield (chat reply so far, evidence for this turn); nothing at all for an empty message."""
+        if not isinstance(message, str) or not message.strip():
+            return
+        turn = _turn_number(history)
+        try:
+            with self.lock:
+                answer = self.assistant.ask(message, history)
+                evidence = evidence_html(answer, self.assistant.store.article_text, turn)
+        except AssistantError as exc:
+            yield f"**Cannot answer:** {md_text(str(exc))}", ""
+            return
+        for i, reply in enumerate(stream_reply(answer, turn)):
+            if i and self.pace:
+                time.sleep(self.pace)
+            yield reply, evidence
+
+    def ask(self, question: str, history: list[str] | None = None) -> dict:
+        """Answer a question (optionally following earlier ones) and return the `ask --json` contract."""
+        try:
+            with self.lock:
+                return self.assistant.ask(question, history).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def corpus(self) -> list[list]:
+        """One row per indexed article: title, outlet, date, passages, id."""
+        with self.lock:
+            articles = self.assistant.store.articles()
+        return [[a.title or a.doc_id, a.source, a.published, a.passages, a.doc_id] for a in articles]
+
+    def add_files(self, paths: list[str] | None,
+                  progress: Callable[[int, int, str], None] | None = None) -> str:
+        """Ingest uploaded files one at a time; return a Markdown line per file saying what happened."""
+        lines = []
+        paths = [p for p in paths or [] if p]
+        for i, path in enumerate(paths):
+            name = Path(path).name
+            if progress:
+                progress(i, len(paths), name)
+            try:
+                with self.lock:
+                    report = self.assistant.ingest([path])
+            except AssistantError as exc:
+                lines.append(f"- ✗ **{md_text(name)}**: {md_text(str(exc))}")
+                continue
+            for f in report.failed:
+                where = f.source.replace(str(path), name)
+                lines.append(f"- ✗ **{md_text(where)}**: {md_text(f.reason)}")
+            done = [("added", report.added), ("updated", report.updated), ("already indexed", report.unchanged)]
+            summary = ", ".join(f"{len(ids)} {word}" for word, ids in done if ids)
+            if summary:
+                n = report.passages_written
+                lines.append(f"- ✓ **{md_text(name)}**: {summary} ({n} passage{'' if n == 1 else 's'} embedded)")
+        if progress and paths:
+            progress(len(paths), len(paths), "done")
+        return "\n".join(lines) or "No files to add."
+
+
+# --- page -------------------------------------------------------------------------------------------
+def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
+    """Lay out the chat page (chat, evidence panel, article list with upload) over an Assistant."""
+    page = ChatPage(assistant, pace)
+
+    def chat(message: str, history: list, turns: list):
+        if not (message or "").strip():
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        asked = _shown_question(message, assistant.settings.max_question_chars)
+        shown = history + [{"role": "user", "content": asked}]
+        yield "", shown + [{"role": "assistant", "content": "…"}], gr.skip(), turns
+        for reply, evidence in page.respond(message, history):
+            current = turns + [evidence] if evidence else turns
+            # The box is left alone while the answer streams (the next question may be typed there);
+            # no evidence means the question was refused, so it goes back to the box for editing.
+            yield (gr.skip() if evidence else message), shown + [{"role": "assistant", "content": reply}], \
+                panel(current), current
+
+    def pick_example(evt: gr.SelectData) -> str:
+        return evt.value["text"]
+
+    def upload(files: list[str] | None, progress=gr.Progress()):
+        report = page.add_files(files, lambda i, n, name: progress((i, n), desc=f"Ingesting {name}", unit="files"))
+        return report, page.corpus(), None
+
+    with gr.Blocks(title="News assistant", analytics_enabled=False) as app:
+        gr.Markdown("## News assistant\nAnswers only from the indexed articles. Every answer sentence is copied "
+                    "from an article; click its **[n]** to see the passage it came from.")
+        turns = gr.State([])
+        with gr.Tab("Ask"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=360):
+                    chatbot = gr.Chatbot(
+                        label="Conversation", height=520, elem_id="chat", latex_delimiters=[],
+                        buttons=["copy"], feedback_options=None, group_consecutive_messages=False,
+                        examples=[{"text": q} for q in EXAMPLES],
+                        placeholder="Ask about the articles, or pick an example question.",
+                    )
+                    box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                     submit_btn="Ask", max_lines=4, autofocus=True, elem_id="question")
+                with gr.Column(scale=2, min_width=320):
+                    gr.Markdown("### Evidence")
+                    evidence = gr.HTML(WAITING, elem_id="evidence", max_height=620)
+        with gr.Tab("Articles"):
+            corpus = gr.Dataframe(headers=["Title", "Outlet", "Date", "Passages", "ID"],
+                                  datatype="str", interactive=False, wrap=True, label="Indexed articles",
+                                  elem_id="corpus")
+            files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Add articles",
+                            elem_id="upload")
+            gr.Markdown(f"Add {', '.join(UPLOAD_TYPES)} files: each is cleaned, split into passages, embedded and "
+                        f"stored, with a line below for every file. Whole folders: `assistant ingest PATH`.")
+            status = gr.Markdown(elem_id="upload-status")
+
+        outputs = [box, chatbot, evidence, turns]
+        # "always_last": a question sent while an answer still streams runs next instead of being dropped.
+        box.submit(chat, [box, chatbot, turns], outputs, api_visibility="private", trigger_mode="always_last")
+        chatbot.example_select(pick_example, None, box, api_visibility="private").then(
+            chat, [box, chatbot, turns], outputs, api_visibility="private")
+        chatbot.clear(lambda: ([], WAITING), None, [turns, evidence], api_visibility="private")
+        files.upload(upload, files, [status, corpus, files], api_visibility="private")
+        app.load(page.corpus, None, corpus, api_visibility="private")
+        gr.api(page.ask, api_name="ask")
+    app.queue(default_concurrency_limit=8)
+    return app
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default look with fonts served by the app itself, in the weights whose files are complete."""
+    # Gradio 6.31 bundles semibold (600) files that lack most capitals; regular and bold are whole.
+    return gr.themes.Default(
+        font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "monospace"],
+    )
+
+
+def launch(app: gr.Blocks, host: str, port: int, open_browser: bool = False) -> str:
+    """Start serving the page on host:port in the background, with nothing fetched from the internet; return its URL."""
+    _, url, _ = app.launch(server_name=host, server_port=port, share=False, inbrowser=open_browser,
+                           prevent_thread_lock=True, quiet=True, css=CSS, theme=theme(), footer_links=["api"],
+                           ssr_mode=False, mcp_server=False)
+    return url
+
+
+def serve(assistant: Assistant, host: str, port: int, open_browser: bool = False,
+          notice: Callable[[str], None] = print) -> None:
+    """Serve the page for `assistant serve` until interrupted."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no version check or telemetry calls
+    app = build_app(assistant)
+    try:
+        url = launch(app, host, port, open_browser=open_browser)
+    except OSError as exc:
+        raise AssistantError(f"Cannot serve on {host}:{port} ({exc}). Pick another with --port or "
+                             f"ASSISTANT_PORT.") from exc
+    notice(f"The assistant is at {url} (Ctrl+C to stop).")
+    app.block_thread()
