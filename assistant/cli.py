@@ -99,7 +99,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 @click.pass_context
 def search(ctx: click.Context, query: str, k: int, as_json: bool) -> None:
     """Show the passages that best match a query."""
-    assistant = _open(ctx)
+    assistant = _open(ctx, seed=False)
+    assistant.check_question(query)  # a bad query fails before any seeding work
+    assistant.ensure_seeded(notice=lambda m: click.echo(m, err=True))
     result = assistant.search(query, k=k)
     if as_json:
         _emit(result.to_dict())
@@ -116,7 +118,9 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool) -> None:
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     """Answer a question from the articles, with numbered verbatim sources."""
-    assistant = _open(ctx)
+    assistant = _open(ctx, seed=False)
+    assistant.check_question(question)  # a bad question fails before any seeding work
+    assistant.ensure_seeded(notice=lambda m: click.echo(m, err=True))
     answer = assistant.ask(question)
     if as_json:
         _emit(answer.to_dict())
@@ -127,7 +131,7 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     for c in answer.citations:
         click.echo(f"[{c.n}] {c.source or 'Unknown outlet'} — {c.title or c.doc_id} — {c.published or 'undated'} "
                    f"({c.doc_id}, chars {c.start}-{c.end})")
-        click.echo(f"    “{c.quote}”")
+        click.echo(f"    > {' '.join(c.quote.split())}")
 
 
 @cli.command("eval")
