@@ -13,11 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .answer import CALIBRATION_FILE, confidence
 from .retrieve import Evidence
-from .settings import EVALS_DIR, SEEDS_DIR, Settings
+from .settings import EVALS_DIR, Settings
 
 GRID = {
     "coverage_weight": [0.0, 0.25, 0.5],
@@ -33,25 +31,21 @@ class Example:
     evidence: Evidence
 
 
-def corpus_path(set_file: Path, corpus: str) -> Path:
-    """Where a question set's corpus lives: 'seeds' or a path relative to the set file."""
-    return SEEDS_DIR if corpus == "seeds" else (set_file.parent / corpus)
-
-
 def collect(set_files: list[Path], settings: Settings) -> list[Example]:
     """Ingest each set's corpus into a temporary store and gather the evidence for every question."""
     from .core import Assistant
+    from .evaluate import load_set
 
     examples = []
     for set_file in set_files:
-        data = yaml.safe_load(set_file.read_text(encoding="utf-8"))
+        question_set = load_set(set_file)
         with tempfile.TemporaryDirectory() as tmp:
             assistant = Assistant(settings=settings.with_(store=Path(tmp), chroma_url=None))
-            assistant.ingest([corpus_path(set_file, data["corpus"])])
-            for q in data["questions"]:
-                passages = assistant.retriever.search(q["question"], k=settings.passages_for_answer)
-                evidence = assistant.retriever.score_sentences(q["question"], passages)
-                examples.append(Example(q["question"], q["type"] != "unanswerable", evidence))
+            assistant.ingest([question_set.corpus])
+            for q in question_set.questions:
+                passages = assistant.retriever.search(q.question, k=settings.passages_for_answer)
+                evidence = assistant.retriever.score_sentences(q.question, passages)
+                examples.append(Example(q.question, q.answerable, evidence))
             assistant.close()
     return examples
 

@@ -176,6 +176,23 @@ def serve(ctx: click.Context, host: str | None, port: int | None, open_browser: 
                notice=lambda m: click.echo(m, err=True))
 
 
+@cli.command()
+@click.option("--set", "set_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Question set(s) to fit on (default evals/calibration.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def calibrate(ctx: click.Context, set_paths: tuple[Path, ...], as_json: bool) -> None:
+    """Fit the abstention threshold on answerable and unanswerable questions."""
+    from .calibrate import calibrate as fit_calibration
+
+    result = fit_calibration(list(set_paths) or None, _settings(ctx))
+    if as_json:
+        _emit(result)
+    else:
+        click.echo(f"threshold {result['threshold']} (balanced accuracy {result['balanced_accuracy']} on "
+                   f"{sum(result['questions'].values())} questions); written to assistant/calibration.json")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assistant")
