@@ -12,6 +12,7 @@ The collection's metadata names the sidecar that fills it, so two stores never s
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 import uuid
@@ -22,7 +23,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryResult
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
+from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .chunk import Chunk
 from .errors import StoreError
@@ -114,12 +117,27 @@ def _f16(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float16).tobytes()
 
 
+class PassageVectors(ChromaVectorStore):
+    """LlamaIndex's Chroma vector store, queried for ids and similarities only.
+
+    Retrieval builds passages from the sidecar, so a query need not fetch, send and parse each hit's
+    text and node JSON (the larger part of a query's time against a server). `nodes` is left empty.
+    """
+
+    def query(self, query: VectorStoreQuery, **kwargs) -> VectorStoreQueryResult:
+        if not query.query_embedding or query.filters is not None or query.mode != "default" or kwargs:
+            return super().query(query, **kwargs)
+        result = self._collection.query(query_embeddings=[query.query_embedding],
+                                        n_results=query.similarity_top_k, include=["distances"])
+        ids, distances = result["ids"][0], result["distances"][0]
+        # The same similarity as ChromaVectorStore reports, so scores do not depend on this shortcut.
+        return VectorStoreQueryResult(ids=ids, similarities=[math.exp(-d) for d in distances])
+
+
 class Store:
     """Passages and their vectors, articles and their texts, kept consistent with each other."""
 
     def __init__(self, settings: Settings):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.settings = settings
         settings.store.mkdir(parents=True, exist_ok=True)
         self.path = settings.store / f"{settings.collection}.sqlite3"
@@ -135,7 +153,7 @@ class Store:
         self.store_id = self._store_id()
         self.client = open_chroma(settings)
         self.collection = self._open_collection()
-        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        self.vectors = PassageVectors(chroma_collection=self.collection)
         self._text_cache: OrderedDict[str, str] = OrderedDict()
 
     def _store_id(self) -> str:

@@ -244,3 +244,18 @@ def test_store_readers_see_committed_batches_during_an_ingest(settings, corpus, 
     a.ingest([corpus], progress=progress)
     assert seen == sorted(seen) and seen[-1] == 11 and len(set(seen)) > 2
     a.close()
+
+
+def test_store_lean_vector_query_matches_llamaindex_chroma_store(settings):
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    a = Assistant(settings=settings, embedder=HashEmbedding())
+    a.ingest()
+    query = VectorStoreQuery(query_embedding=a.embedder.get_query_embedding("Rubio talks Iran missiles"),
+                             similarity_top_k=10)
+    lean = a.store.vectors.query(query)
+    full = ChromaVectorStore(chroma_collection=a.store.collection).query(query)
+    assert lean.ids == full.ids
+    assert lean.similarities == pytest.approx(full.similarities)
+    a.close()
