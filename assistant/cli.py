@@ -60,12 +60,19 @@ def cli(ctx: click.Context, store: Path | None, chroma_url: str | None, collecti
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Add articles (files or folders; default: the bundled seeds) to the store."""
+    import threading
+
     from tqdm import tqdm
 
+    from .chunk import chunk_text
     from .ingest import iter_files
     from .settings import SEEDS_DIR
 
+    # Load the sentence splitter while the embedding model and the store open: both are one-time costs.
+    splitter = threading.Thread(target=chunk_text, args=("Warm up.",), daemon=True)
+    splitter.start()
     assistant = _open(ctx, seed=False)
+    splitter.join()
     targets = list(paths) or [SEEDS_DIR]
     # Counting walks the folders without reading a file, so the bar has a total (rate and ETA) at once.
     total = sum(1 for _ in iter_files(targets)) if not as_json else None

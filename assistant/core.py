@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import queue
 import re
 import sys
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from .retrieve import Passage, Retriever
 from .settings import SEEDS_DIR, Settings
 
 EMBED_BATCH = 256  # passages embedded and written together: a crash loses at most one batch
+READ_AHEAD = 64  # articles read and chunked ahead of the embedder
 FOLLOW_UP_WORDS = {"that", "this", "it", "they", "them", "those", "these", "he", "she", "him", "her", "his",
                    "its", "their", "there", "then", "same", "also", "too", "else", "other"}
 FOLLOW_UP_STARTS = ("and ", "but ", "what about", "how about", "so ", "then ", "also ")
@@ -91,6 +94,8 @@ class Assistant:
 
         Files are read one at a time and written in batches of EMBED_BATCH passages, each batch committed
         as it goes, so memory stays flat and a rerun after an interruption picks up where it stopped.
+        Three threads share the work: one reads and chunks ahead, this one embeds, one writes the
+        previous batch; onnxruntime leaves the GIL while it embeds, so the other two cost little time.
         `progress` gets the running report after each file and each batch.
         """
         started = time.perf_counter()
@@ -102,33 +107,31 @@ class Assistant:
         seen: dict[str, str] = {}
         batch: list[tuple[Article, list]] = []
         pending = 0
-        # One writer thread: the store write of one batch overlaps the embedding of the next.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write") as writer:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
             writing: Future | None = None
-            for path in iter_files(paths):
-                for item in [path] if isinstance(path, Failure) else read_file(path):
-                    if isinstance(item, Failure):
-                        report.failed.append(item)
-                    elif item.doc_id in seen:
-                        report.failed.append(Failure(item.path, f"duplicate document id {item.doc_id!r} "
-                                                                f"(already read from {seen[item.doc_id]})"))
-                    else:
-                        seen[item.doc_id] = item.path
-                        if known.get(item.doc_id) == item.content_hash:
-                            report.unchanged.append(item.doc_id)
-                            continue
-                        (report.updated if item.doc_id in known else report.added).append(item.doc_id)
-                        chunks = chunk_text(item.text)
-                        batch.append((item, chunks))
-                        pending += len(chunks)
-                        if pending >= EMBED_BATCH:
-                            writing = self._embed_and_write(batch, writer, writing, report)
-                            batch, pending = [], 0
-                            if progress:
-                                progress(report)
-                report.files_read += 1
-                if progress:
-                    progress(report)
+            for item, chunks in _read_ahead(_chunked(paths, known)):
+                if item is None:  # the end of a file
+                    report.files_read += 1
+                    if progress:
+                        progress(report)
+                elif isinstance(item, Failure):
+                    report.failed.append(item)
+                elif item.doc_id in seen:
+                    report.failed.append(Failure(item.path, f"duplicate document id {item.doc_id!r} "
+                                                            f"(already read from {seen[item.doc_id]})"))
+                else:
+                    seen[item.doc_id] = item.path
+                    if chunks is None:
+                        report.unchanged.append(item.doc_id)
+                        continue
+                    (report.updated if item.doc_id in known else report.added).append(item.doc_id)
+                    batch.append((item, chunks))
+                    pending += len(chunks)
+                    if pending >= EMBED_BATCH:
+                        writing = self._embed_and_write(batch, writer, writing, report)
+                        batch, pending = [], 0
+                        if progress:
+                            progress(report)
             if batch:
                 writing = self._embed_and_write(batch, writer, writing, report)
             if writing:
@@ -198,6 +201,52 @@ class Assistant:
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def _chunked(paths: list[Path], known: dict[str, str]) -> Iterator[tuple[Article | Failure | None, list | None]]:
+    """Yield (article, its chunks) in reading order, chunks None when unchanged; (None, None) ends each file."""
+    for path in iter_files(paths):
+        for item in [path] if isinstance(path, Failure) else read_file(path):
+            changed = isinstance(item, Article) and known.get(item.doc_id) != item.content_hash
+            yield item, chunk_text(item.text) if changed else None
+        yield None, None
+
+
+def _read_ahead(items: Iterator, depth: int = READ_AHEAD) -> Iterator:
+    """Yield what `items` yields, produced by a background thread at most `depth` items ahead."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((end, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((end, exc))
+
+    threading.Thread(target=produce, name="ingest-read", daemon=True).start()
+    try:
+        while True:
+            item, error = buffer.get()
+            if item is end:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()  # the consumer stopped (done, or an exception): let the producer go
 
 
 def _previous_questions(history: list | None) -> list[str]:

@@ -154,3 +154,34 @@ def test_scale_cli_ingest_progress_bar_has_rate_and_eta(tmp_path):
     quiet = CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), "ingest", "--json", str(SEEDS_DIR)])
     assert quiet.exit_code == 0 and "ingest:" not in quiet.stderr
     assert json.loads(quiet.stdout)["files_read"] == 5
+
+
+def test_scale_read_ahead_hands_over_items_in_order_and_raises_the_readers_error():
+    from assistant.core import _read_ahead
+
+    def items():
+        yield from range(100)
+        raise OSError("disk unplugged")
+
+    got = []
+    with pytest.raises(OSError, match="disk unplugged"):
+        for item in _read_ahead(items(), depth=4):
+            got.append(item)
+    assert got == list(range(100))
+
+
+def test_scale_ingest_stopped_by_the_caller_leaves_a_store_that_a_rerun_completes(tmp_path, corpus, monkeypatch):
+    monkeypatch.setattr("assistant.core.EMBED_BATCH", 16)
+    a = Assistant(settings=Settings(store=tmp_path / "store"), embedder=HashEmbedding())
+
+    def interrupt(report):
+        if report.files_read == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        a.ingest([corpus], progress=interrupt)
+    assert 0 < a.store.article_count() < 24
+    report = a.ingest([corpus])
+    assert report.articles_total == 24
+    assert_consistent(a.store)
+    a.close()
