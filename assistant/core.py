@@ -109,7 +109,7 @@ class Assistant:
         pending = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
             writing: Future | None = None
-            for item, chunks in _read_ahead(_chunked(paths, known)):
+            for item, chunks in _read_ahead(_chunked(paths, known), READ_AHEAD):
                 if item is None:  # the end of a file
                     report.files_read += 1
                     if progress:
@@ -212,7 +212,7 @@ def _chunked(paths: list[Path], known: dict[str, str]) -> Iterator[tuple[Article
         yield None, None
 
 
-def _read_ahead(items: Iterator, depth: int = READ_AHEAD) -> Iterator:
+def _read_ahead(items: Iterator, depth: int) -> Iterator:
     """Yield what `items` yields, produced by a background thread at most `depth` items ahead."""
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
