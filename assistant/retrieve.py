@@ -228,7 +228,7 @@ class Retriever:
             return None
         _, s, pid = min(candidates, key=lambda c: c[0])
         return SentenceHit(doc_id, s.start, s.end, s.vector, float(s.vector @ hit.vector), 0.0, 0.0,
-                           hit.passage_rank, hit.score, frozenset(), True, pid)
+                           hit.passage_rank, hit.score, frozenset(terms(text[s.start : s.end])), True, pid)
 
     def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:
         """Sentences in the passages nearest to a sentence vector (for finding corroborating reports)."""
