@@ -179,6 +179,15 @@ def probe_latency(store: Path, url: str | None, questions_file: Path, profile: P
         out[kind] = {"n": len(ms), "p50_ms": round(statistics.median(ms), 2),
                      "p95_ms": round(ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], 2)}
     out["passages"] = assistant.store.passage_count()
+    # How common the questions' terms are in this corpus: what BM25's posting lists cost.
+    from assistant.lexical import terms
+
+    qterms = sorted({t for kind in ("search", "ask") for q in questions[kind] for t in terms(q)})
+    df = dict(assistant.store.db.execute(
+        f"SELECT term, doc FROM passage_vocab WHERE term IN ({','.join('?' * len(qterms))})", qterms))
+    shares = sorted(df.get(t, 0) / max(out["passages"], 1) for t in qterms)
+    out["query_term_df"] = {"median": round(statistics.median(shares), 4),
+                            "p90": round(shares[int(0.9 * (len(shares) - 1))], 4)}
     out["load_avg"] = os.getloadavg()
     assistant.close()
     return out
@@ -311,6 +320,7 @@ def run_mode(size: str, mode: str, corpus: Path, qfile: Path, log, profiles: Pat
         result["query_peak_rss_mb"] = run["peak_rss_mb"]
         result["query_load_avg"] = latency["load_avg"]
         result["passages"] = latency["passages"]
+        result["query_term_df"] = latency["query_term_df"]
         log(f"  {mode} warm: search {result['search']} ask {result['ask']} rss {run['peak_rss_mb']} MB")
     finally:
         if server:
