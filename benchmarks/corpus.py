@@ -4,8 +4,8 @@ Sentences come from the bundled seeds and the eval corpus (real news prose, ~160
 generated sentence is one of them with most names (90%) and half its other content words swapped for
 words drawn from the embedder's own English vocabulary (~21k words, shipped in `assistant/tokenizer/`)
 with a Zipf distribution, so the vocabulary grows the way a news archive's does, the seeds' topic
-words stay common without being in every passage (the eval questions' terms occur in a median 3% of
-passages, 11% at p90), and BM25 posting lists and the HNSW graph see realistic variety. A fixed
+words stay common without being in every passage (the eval questions' terms occur in a median 2.4%
+of passages, 9% at p90: `query_term_df` in results.json), and BM25 posting lists and the HNSW graph see realistic variety. A fixed
 seed makes every run produce the same files.
 Articles are plain-text files (headline, dateline, paragraphs, the odd subheading), 500 per folder.
 """
