@@ -117,7 +117,9 @@ def test_scale_ingest_memory_does_not_grow_with_the_corpus(tmp_path, monkeypatch
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
         a.close()
-    assert peaks[1] < 1.25 * peaks[0], peaks
+    # 5x the articles; memory that grew with the corpus would be ~5x. The read-ahead thread's timing moves the
+    # peak by a batch or two, which made a 1.25x bound fail now and then on a loaded machine.
+    assert peaks[1] < 2 * peaks[0], peaks
 
 
 def test_scale_bm25_index_persists_and_updates_one_article_at_a_time(tmp_path, corpus):
