@@ -16,7 +16,7 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-def _open(ctx: click.Context, seed: bool = True, quiet: bool = False):
+def _open(ctx: click.Context, seed: bool = True):
     from .core import Assistant
 
     assistant = Assistant(settings=_settings(ctx), notice=lambda m: click.echo(m, err=True))
