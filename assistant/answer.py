@@ -26,6 +26,7 @@ SAME_TERMS = 0.6  # share of the shorter sentence's terms found in the other: th
 SAME_TERMS_CLOSE = 0.4  # ... enough when their vectors also agree closely
 CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
+STRICT_KINDS = {"money", "number", "date", "place", "person", "name"}  # an answer must hold one (a list is not checked)
 TYPED_MARGIN = 0.25  # ... or within this, when it holds another candidate of what is asked (a second place)
 
 
@@ -144,9 +145,28 @@ class Composer:
             if near is not None and self._same_statement(near, chosen) is None:
                 chosen.insert(1 if len(chosen) else 0, [near])
                 del chosen[self.max_sentences:]
+        if evidence.kind in STRICT_KINDS and not any(group[0].typed for group in chosen):
+            # Asked for a number (a name, a day...) and no sentence found holds one: the articles mention the
+            # topic but do not answer the question.
+            return self.abstain(question, conf, passages)
+        chosen = self._with_rejoinders(chosen)
         for group in chosen:
             self._corroborate(group)
         return self._render(question, chosen, conf)
+
+    def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> list[list[SentenceHit]]:
+        """Follow each answer sentence with the next one of its article when that disputes it; a rejoinder
+        displaces the lowest-ranked other sentence rather than being cut."""
+        out: list[tuple[list[SentenceHit], bool]] = []
+        for group in chosen:
+            out.append((group, False))
+            reply = self.retriever.rejoinder(group[0])
+            if reply is not None and self._same_statement(reply, [g for g, _ in out] + chosen) is None:
+                out.append(([reply], True))
+        while len(out) > self.max_sentences:  # drop the lowest-ranked sentence with its rejoinder, if any
+            drop = max((i for i, (_, is_reply) in enumerate(out) if i and not is_reply), default=len(out) - 1)
+            del out[drop : drop + 1 + (drop + 1 < len(out) and out[drop + 1][1])]
+        return [group for group, _ in out]
 
     def abstain(self, question: str, conf: float, passages: list[Passage]) -> Answer:
         text = load_prompt("abstain").format(articles=self.store.article_count(), question=question.strip())

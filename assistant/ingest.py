@@ -65,7 +65,7 @@ _FURNITURE = [
     r"newsletter|subscribe( now)?|sign up( now)?|get the latest updates delivered to your inbox\.?",
     r"(subscribe to|sign up for) (our|the) [\w ]*newsletter.*|.*delivered to your inbox\.?",
     r"\d+\s*min(ute)?s? read|read more|continue reading|also read:?.*|related:.*|recommended( stories)?",
-    r"related( articles| stories| news| coverage| reading| content)?:?",
+    r"related( articles| stories| news| coverage| reading| content)?(:.*)?|(more|see also|further reading):.*",
     r"(track|get|read) (the )?latest news.*|listen to the latest songs.*|download the [\w ]+ app.*|get the app",
     r"minimum \d+ characters.*|we welcome thoughtful discussions.*|please keep comments.*",
     r"(image|photo|picture) of .*|(photo|image|file photo)( credit)?: .*",

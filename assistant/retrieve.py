@@ -60,16 +60,30 @@ class SentenceHit:
     passage_gap: float = 0.0  # the rarest question term missing from the passage (idf, scaled to 0..1)
 
 
+# Each pattern is tried where the question's own interrogative starts (see `answer_type`), so the "when" of
+# "What was agreed when they met?" does not make it a question about a date.
+_FOCUS = r"(what|which) ((is|was|are|were|will be) )?(the )?(\w+ ){0,2}?"  # "what was the total dollar cost"
 _ANSWER_TYPES = [
-    ("list", re.compile(r"\b(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
+    ("list", re.compile(r"(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
                         r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
-    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\b(what|which) (number|percentage|share|"
-                          r"proportion|amount|figure|toll)\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\b(what|which) (day|date|year|month|time|weekday)\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\b(what|which) (city|country|place|location|venue|region|capital)\b", re.I)),
-    ("person", re.compile(r"\b(who|whom|whose)\b|\b(what|which) (person|official|leader|minister|president|"
+    ("money", re.compile(r"how much\b.{0,60}\b(cost|costs|pay|paid|spend|spent|charge|charged|budget|budgeted|"
+                         r"raise|raised|earn|earned)\b|how much (money|funding)\b|" + _FOCUS +
+                         r"(cost|price|budget|fee|fine|salary|wage|fare|bill|dollar \w+)\b", re.I)),
+    ("number", re.compile(r"how (many|much|long|old|far|large|big|high|fast|often)\b|" + _FOCUS + r"(number|"
+                          r"percentage|share|proportion|amount|figure|toll|level|rate|price|cost|sum|total|margin|"
+                          r"size|speed|age|count|score)\b", re.I)),
+    ("date", re.compile(r"when\b|" + _FOCUS + r"(day|date|year|month|time|weekday|hour)\b", re.I)),
+    ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
+                         r"state|province)\b", re.I)),
+    ("person", re.compile(r"(who|whom|whose)\b|(what|which) (person|official|leader|minister|president|"
                           r"chairman|editor|journalist|aide|spokesman|spokesperson)\b", re.I)),
+    ("name", re.compile(_FOCUS + r"names?\b", re.I)),
 ]
+# Where a question's interrogatives start: the first one, and any joined to it ("..., and in which city").
+_WH_RE = re.compile(r"\b(what|which|who|whom|whose|when|where|how)\b", re.I)
+_JOINED_WH_RE = re.compile(r"\b(and|or)\s+(\w+\s+)?$", re.I)
+_MONEY_RE = re.compile(r"[$£€¥₹]\s?\d|\d\s?(dollars|pounds|euros|rupees|yen|cents|pence)\b|"
+                       r"\b(dollars|pounds|euros|rupees|yen)\b|\d\s?(million|billion|bn)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
 _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
@@ -77,16 +91,31 @@ _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sun
                       r"oct|nov|dec|(19|20)\d\d|yesterday|today|tomorrow|tonight|morning|evening|week|month|year)\b",
                       re.I)
 _PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)")
+# A sentence answering the one before it: "But ...", "X disputes that figure", "Tehran denied ...".
+_REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disputed|disputing|denies|denied|"
+                           r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b", re.I)
 _NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
+_PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
 
 
 def answer_type(question: str) -> str | None:
-    """The kind of thing a question asks for (a number, date, place or person), if it says."""
-    for kind, pattern in _ANSWER_TYPES:
-        if pattern.search(question):
-            return kind
+    """The kind of thing a question asks for (a number, date, place, person or name), if it says.
+
+    Read where the question's interrogative starts: the first one, or one joined to it by "and"/"or".
+    """
+    for m in _WH_RE.finditer(question):
+        if m.start() and not _JOINED_WH_RE.search(question[: m.start()]) and m.start() != _first_wh(question):
+            continue
+        for kind, pattern in _ANSWER_TYPES:
+            if pattern.match(question, m.start()):
+                return kind
     return None
+
+
+def _first_wh(question: str) -> int:
+    m = _WH_RE.search(question)
+    return m.start() if m else -1
 
 
 def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -> bool:
@@ -96,14 +125,18 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
 
     if kind == "list":  # an enumeration: "a, b, c and d" or "including ..."
         return sentence.count(",") >= 2 or " including " in sentence
+    if kind == "money":
+        return any(new(m.group()) for m in _MONEY_RE.finditer(sentence))
     if kind == "number":
         return any(new(m.group()) for m in _NUMBER_RE.finditer(sentence))
     if kind == "date":
         return any(new(m.group()) for m in _DATE_RE.finditer(sentence))
     if kind == "place":
         return any(new(m.group(1)) for m in _PLACE_RE.finditer(sentence))
-    if kind == "person":
-        return any(new(m.group(1)) for m in _NAME_RE.finditer(sentence))
+    if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
+        return any(new(m.group(1).split()[-1]) for m in _NAME_RE.finditer(sentence))
+    if kind == "name":  # a proper name, one word or several, that the question does not already hold
+        return any(new(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False
 
 
@@ -116,6 +149,7 @@ class Evidence:
     question_words: set[str]
     unseen_names: float  # share of the question's term weight on capitalised names found in no passage
     unseen_words: float  # the same for its other terms
+    specific_terms: frozenset = frozenset()  # question terms fewer than a fifth of all passages hold
 
 
 class DenseRetriever(BaseRetriever):
@@ -153,6 +187,7 @@ class Retriever:
     RANK_WEIGHT = 0.05  # a small prior for sentences in the best-fused passages
     TYPE_WEIGHT = 0.12  # the sentence holds the kind of thing asked for (a number for "how many", ...)
     ECHO_PENALTY = 0.10  # the sentence only restates the question's own terms
+    COMMON_SHARE = 0.2  # a term in this share of all passages is topic vocabulary, not specific to a question
 
     def __init__(self, store: Store, embedder: SpanEmbedding):
         self.store, self.embedder = store, embedder
@@ -181,6 +216,8 @@ class Retriever:
         qterms = set(terms(question))
         qwords = set(words(question))
         kind = answer_type(question)
+        if kind in ("name", "person"):  # names many passages carry are the corpus topic, not what is asked for
+            qwords |= self._topic_names(passages)
         idf = self.store.lexical.idf(list(qterms))
         total = sum(idf.values()) or 1.0
         df = self.store.lexical.doc_freq(list(qterms))
@@ -209,26 +246,63 @@ class Retriever:
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
                                         score, sterms, typed, p.passage_id, gap))
         hits.sort(key=lambda h: h.score, reverse=True)
-        return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0)
+        specific = frozenset(t for t in qterms if df[t] < self._common_df()) or frozenset(qterms)
+        return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific)
 
-    def nearby_typed(self, hit: SentenceHit, evidence: Evidence, reach: int = 1) -> SentenceHit | None:
-        """The sentence nearest to `hit` in its article (within `reach` passages) holding what is asked for."""
+    def _topic_names(self, passages: list[Passage]) -> set[str]:
+        """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""
+        found = {w for p in passages for m in _NAME_WORD_RE.finditer(p.text) for w in words(m.group())}
+        stems = {w: terms(w) for w in found}
+        df = self.store.lexical.doc_freq([t for ts in stems.values() for t in ts])
+        common = self._common_df()
+        return {w for w, ts in stems.items() if ts and all(df[t] >= common for t in ts)}
+
+    def _common_df(self) -> float:
+        """Passages a term must appear in to count as the corpus's topic vocabulary rather than specific."""
+        return max(self.store.lexical.size() * self.COMMON_SHARE, 2)
+
+    def _around(self, hit: SentenceHit) -> tuple[list[tuple[StoredSentence, str]], int | None]:
+        """The citable sentences of the hit's passage and its neighbours, in article order, and the hit's index."""
         doc_id, _, idx = hit.passage_id.rpartition("#")
-        ids = [f"{doc_id}#{i}" for i in range(int(idx) - reach, int(idx) + reach + 1) if i >= 0]
+        ids = [f"{doc_id}#{i}" for i in range(int(idx) - 1, int(idx) + 2) if i >= 0]
         nodes = self.store.nodes(passage_ids=ids)
-        text = self.store.article_text(doc_id)
-        candidates = []
-        for node in nodes.values():
-            for s in self.store.sentences([node.metadata["rowid"]]).get(node.metadata["rowid"], []):
-                if s.citable and not (s.start == hit.start and s.end == hit.end) and has_answer_type(
-                        evidence.kind, text[s.start : s.end], evidence.question_words):
-                    gap = min(abs(s.start - hit.end), abs(hit.start - s.end))
-                    candidates.append((gap, s, node.node_id))
+        around = sorted(((s, node.node_id) for node in nodes.values()
+                         for s in self.store.sentences([node.metadata["rowid"]]).get(node.metadata["rowid"], [])
+                         if s.citable), key=lambda c: c[0].start)
+        at = next((i for i, (s, _) in enumerate(around) if s.start == hit.start and s.end == hit.end), None)
+        return around, at
+
+    def _hit(self, s: StoredSentence, passage_id: str, like: SentenceHit, typed: bool) -> SentenceHit:
+        text = self.store.article_text(s.doc_id)
+        return SentenceHit(s.doc_id, s.start, s.end, s.vector, float(s.vector @ like.vector), 0.0, 0.0,
+                           like.passage_rank, like.score, frozenset(terms(text[s.start : s.end])), typed, passage_id)
+
+    def nearby_typed(self, hit: SentenceHit, evidence: Evidence, reach: int = 2) -> SentenceHit | None:
+        """The sentence nearest to `hit` in its article (at most `reach` sentences away) holding what is asked for
+        and sharing one of the question's specific terms (not only the corpus's topic words)."""
+        around, at = self._around(hit)
+        if at is None:
+            return None
+        text = self.store.article_text(hit.doc_id)
+        candidates = [(abs(i - at), s, pid) for i, (s, pid) in enumerate(around)
+                      if 0 < abs(i - at) <= reach
+                      and has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words)
+                      and evidence.specific_terms & set(terms(text[s.start : s.end]))]  # still on the question
         if not candidates:
             return None
         _, s, pid = min(candidates, key=lambda c: c[0])
-        return SentenceHit(doc_id, s.start, s.end, s.vector, float(s.vector @ hit.vector), 0.0, 0.0,
-                           hit.passage_rank, hit.score, frozenset(terms(text[s.start : s.end])), True, pid)
+        return self._hit(s, pid, hit, True)
+
+    def rejoinder(self, hit: SentenceHit) -> SentenceHit | None:
+        """The next sentence of the hit's article when it disputes or qualifies the hit ("X disputes that figure,
+        saying ..."): an answer quoting one side should quote the other."""
+        around, at = self._around(hit)
+        if at is None or at + 1 >= len(around):
+            return None
+        s, pid = around[at + 1]
+        if not _REJOINDER_RE.search(self.store.article_text(s.doc_id)[s.start : s.end]):
+            return None
+        return self._hit(s, pid, hit, hit.typed)
 
     def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:
         """Sentences in the passages nearest to a sentence vector (for finding corroborating reports)."""

@@ -127,6 +127,8 @@ def test_clean_page_drops_furniture_lines_and_keeps_reporting():
         "Get the latest updates delivered to your inbox.",
         "Listen to the latest songs, only on JioSaavn.com",
         "Passenger groups said the rise would hit commuters hardest.",
+        "Related coverage: Storm floods Water Street · Ferry strike ends after two days",
+        "See also: Council passes the harbour budget",
         "Leave a comment",
     ])
     cleaned = clean_page(raw)

@@ -1,0 +1,91 @@
+"""What kind of thing a question asks for, and the answer rules built on it (real model, small corpus)."""
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.retrieve import answer_type, has_answer_type
+from assistant.settings import Settings
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many drivers will strike?", "number"),
+    ("To what purity level is the uranium enriched?", "number"),
+    ("What was the total dollar cost of the storm damage?", "money"),
+    ("How much did the library cost to build?", "money"),
+    ("How much is the city contributing to the harbour?", "number"),
+    ("When does the walkout begin?", "date"),
+    ("On which day did the minister speak?", "date"),
+    ("Where were the talks held?", "place"),
+    ("At which event, and in which city, did she speak?", "place"),  # a second interrogative joined by "and"
+    ("Who chairs the conference?", "person"),
+    ("Besides the mayor, whose support will decide the vote?", "person"),
+    ("What is the name of the new ferry?", "name"),
+    ("What was agreed when the delegations met in Muscat?", None),  # "when" is a conjunction here
+    ("Which international gathering had he just addressed when he spoke?", None),
+    ("How did the minister describe the plan?", None),
+])
+def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_person_is_judged_by_surname():
+    known = {"who", "did", "trump", "meet"}
+    assert not has_answer_type("person", "He said President Donald Trump would travel.", known)
+    assert has_answer_type("person", "He met Foreign Minister Abbas Araghchi in Oman.", known)
+
+
+def test_money_needs_an_amount_of_money():
+    asked = {"how", "much", "did", "the", "library", "cost"}
+    assert not has_answer_type("money", "The library took three years to build.", asked)
+    assert has_answer_type("money", "The library cost $12.5 million.", asked)
+    assert has_answer_type("money", "It cost 4 million euros.", asked)
+
+
+def test_name_needs_a_proper_name_the_question_lacks():
+    asked = {"what", "is", "the", "name", "of", "new", "ferry"}
+    assert not has_answer_type("name", "The city bought a new ferry last year.", asked)
+    assert has_answer_type("name", "The new ferry is called the Kestrel Star.", asked)
+
+
+STRIKE = """Bus drivers to strike in Eastvale
+
+Bus drivers in Eastvale will walk off the job on Monday after wage talks with the city broke down, the drivers' union said.
+The union says the strike will involve 410 drivers and mechanics. Eastvale Transit disputes that figure, saying only 350 of its staff belong to the union.
+The city has arranged extra trains on the northern line during the walkout.
+"""
+
+LIBRARY = """Eastvale opens new central library
+
+The city opened its new central library on Tuesday, after three years of building work on Mill Road.
+The library has a rooftop garden, a children's wing and a hall for concerts.
+Residents who toured the building praised its bright reading rooms and the garden.
+"""
+
+
+@pytest.fixture(scope="module")
+def eastvale(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("eastvale")
+    (corpus / "strike.txt").write_text(STRIKE, encoding="utf-8")
+    (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
+    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp("eastvale-store")))
+    a.ingest([corpus])
+    yield a
+    a.close()
+
+
+def test_disputed_figure_is_answered_with_both_sides(eastvale):
+    answer = eastvale.ask("How many workers will take part in the bus strike?")
+    assert not answer.abstained
+    assert "410" in answer.answer and "350" in answer.answer
+    assert answer.answer.index("410") < answer.answer.index("350")  # the claim, then the rejoinder
+
+
+def test_typed_question_the_articles_cannot_answer_abstains(eastvale):
+    answer = eastvale.ask("How much did the new central library with the rooftop garden cost to build?")
+    assert answer.abstained, answer.answer
+
+
+def test_typed_question_the_articles_answer_is_answered(eastvale):
+    answer = eastvale.ask("On which day did the new central library open?")
+    assert not answer.abstained
+    assert "Tuesday" in answer.answer
