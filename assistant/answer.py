@@ -27,7 +27,8 @@ SAME_TERMS_CLOSE = 0.4  # ... enough when their vectors also agree closely
 CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
 STRICT_KINDS = {"money", "number", "date", "place", "person", "name"}  # an answer must hold one (a list is not checked)
-TYPED_MARGIN = 0.25  # ... or within this, when it holds another candidate of what is asked (a second place)
+TYPED_MARGIN = 0.25
+COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has  # ... or within this, when it holds another candidate of what is asked (a second place)
 
 
 @dataclass
@@ -126,19 +127,7 @@ class Composer:
         conf = confidence(evidence, self.calibration)
         if best is None or conf < self.calibration["threshold"]:
             return self.abstain(question, conf, passages)
-        chosen: list[list[SentenceHit]] = []  # each: the answer sentence, then its corroborating reports
-        for hit in hits:
-            if len(chosen) >= self.max_sentences or hit.score < best.score - TYPED_MARGIN:
-                break
-            if hit.score < best.score - RELATIVE_MARGIN and not hit.typed:
-                continue
-            if hit.overlap == 0 and chosen:
-                continue  # shares no question term: likely context, not an answer
-            group = self._same_statement(hit, chosen)
-            if group is None:
-                chosen.append([hit])
-            elif hit.doc_id not in {h.doc_id for h in group}:
-                group.append(hit)
+        chosen = choose(hits, evidence.term_weights, self.max_sentences)
         if evidence.kind and not best.typed:
             # The thing asked for (a day, a name) often sits in the sentence next to the one that matches best.
             near = self.retriever.nearby_typed(best, evidence)
@@ -220,6 +209,39 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
+
+
+def choose(hits: list[SentenceHit], weights: dict[str, float], limit: int) -> list[list[SentenceHit]]:
+    """Pick up to `limit` answer sentences from scored hits (best first), each with the other articles'
+    sentences that say the same thing.
+
+    Candidates score within RELATIVE_MARGIN of the best (TYPED_MARGIN when they hold what is asked for). After
+    the first, each pick adds COVER_WEIGHT times the question weight of terms no chosen sentence holds yet, so
+    a two-part question gets a sentence for each part rather than two for the first.
+    """
+    if not hits:
+        return []
+    best = hits[0]
+    pool = [h for h in hits if h.score >= best.score - TYPED_MARGIN
+            and (h.typed or h.score >= best.score - RELATIVE_MARGIN)]
+    chosen: list[list[SentenceHit]] = []  # each: the answer sentence, then its corroborating reports
+    covered: set[str] = set()  # question terms the chosen sentences already hold
+
+    def gain(h: SentenceHit) -> float:
+        return h.score + COVER_WEIGHT * sum(weights.get(t, 0.0) for t in h.terms - covered)
+
+    while pool and len(chosen) < limit:
+        hit = max(pool, key=gain)
+        pool.remove(hit)
+        if hit.overlap == 0 and chosen:
+            continue  # shares no question term: likely context, not an answer
+        group = Composer._same_statement(hit, chosen)
+        if group is None:
+            chosen.append([hit])
+            covered |= hit.terms
+        elif hit.doc_id not in {h.doc_id for h in group}:
+            group.append(hit)
+    return chosen
 
 
 def same_statement(a: frozenset, b: frozenset, cosine: float) -> bool:

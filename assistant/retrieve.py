@@ -150,6 +150,7 @@ class Evidence:
     unseen_names: float  # share of the question's term weight on capitalised names found in no passage
     unseen_words: float  # the same for its other terms
     specific_terms: frozenset = frozenset()  # question terms fewer than a fifth of all passages hold
+    term_weights: dict = field(default_factory=dict)  # each question term's share of the question's idf
 
 
 class DenseRetriever(BaseRetriever):
@@ -247,7 +248,8 @@ class Retriever:
                                         score, sterms, typed, p.passage_id, gap))
         hits.sort(key=lambda h: h.score, reverse=True)
         specific = frozenset(t for t in qterms if df[t] < self._common_df()) or frozenset(qterms)
-        return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific)
+        return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
+                        {t: idf[t] / total for t in qterms})
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
         """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""

@@ -1,9 +1,11 @@
 """What kind of thing a question asks for, and the answer rules built on it (real model, small corpus)."""
 
+import numpy as np
 import pytest
 
+from assistant.answer import choose
 from assistant.core import Assistant
-from assistant.retrieve import answer_type, has_answer_type
+from assistant.retrieve import SentenceHit, answer_type, has_answer_type
 from assistant.settings import Settings
 
 
@@ -89,3 +91,29 @@ def test_typed_question_the_articles_answer_is_answered(eastvale):
     answer = eastvale.ask("On which day did the new central library open?")
     assert not answer.abstained
     assert "Tuesday" in answer.answer
+
+
+def _hit(n: int, score: float, words: set[str], typed: bool = False) -> SentenceHit:
+    vector = np.zeros(8, dtype=np.float32)
+    vector[n] = 1.0  # orthogonal: no two hits are the same statement
+    return SentenceHit(f"doc{n}", 0, 10, vector, score, 0.5, 0.5, 1, score, frozenset(words), typed)
+
+
+def test_choose_prefers_a_sentence_for_the_unanswered_part_of_the_question():
+    weights = {"chairman": 0.5, "audience": 0.3, "speech": 0.2}
+    hits = [_hit(0, 0.90, {"speech", "audience"}), _hit(1, 0.86, {"speech", "audience", "hall"}),
+            _hit(2, 0.82, {"chairman", "said"})]
+    picked = [group[0].doc_id for group in choose(hits, weights, limit=2)]
+    assert picked == ["doc0", "doc2"]  # the chairman's sentence beats a second one about the audience
+
+
+def test_choose_keeps_score_order_when_no_part_is_left_uncovered():
+    weights = {"speech": 1.0}
+    hits = [_hit(0, 0.90, {"speech"}), _hit(1, 0.86, {"speech"}), _hit(2, 0.82, {"speech"})]
+    assert [g[0].doc_id for g in choose(hits, weights, limit=3)] == ["doc0", "doc1", "doc2"]
+
+
+def test_choose_leaves_out_sentences_far_below_the_best_unless_typed():
+    weights = {"speech": 1.0}
+    hits = [_hit(0, 0.90, {"speech"}), _hit(1, 0.70, {"speech"}), _hit(2, 0.70, {"speech"}, typed=True)]
+    assert [g[0].doc_id for g in choose(hits, weights, limit=3)] == ["doc0", "doc2"]
