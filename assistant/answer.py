@@ -139,8 +139,9 @@ class Composer:
             # topic but do not answer the question.
             return self.abstain(question, conf, passages)
         chosen = self._with_rejoinders(chosen)
+        cited = {(h.doc_id, h.start) for group in chosen for h in group}
         for group in chosen:
-            self._corroborate(group)
+            self._corroborate(group, cited)
         return self._render(question, chosen, conf)
 
     def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> list[list[SentenceHit]]:
@@ -172,13 +173,14 @@ class Composer:
                 return group
         return None
 
-    def _corroborate(self, group: list[SentenceHit]) -> None:
-        """Add other articles' sentences that carry the same statement as the group's head."""
+    def _corroborate(self, group: list[SentenceHit], cited: set[tuple[str, int]]) -> None:
+        """Add other articles' sentences that carry the same statement as the group's head (each sentence is
+        cited once per answer: `cited` holds those already used, and gains the ones added)."""
         head = group[0]
         have = {h.doc_id for h in group}
         best_per_doc: dict[str, tuple[float, object]] = {}
         for s in self.retriever.similar_sentences(head.vector):
-            if s.doc_id in have:
+            if s.doc_id in have or (s.doc_id, s.start) in cited:
                 continue
             s_terms = frozenset(terms(self.store.article_text(s.doc_id)[s.start : s.end]))
             sim = float(s.vector @ head.vector)
@@ -186,6 +188,7 @@ class Composer:
                 best_per_doc[s.doc_id] = (sim, s)
         for doc_id, (sim, s) in sorted(best_per_doc.items(), key=lambda kv: -kv[1][0]):
             group.append(SentenceHit(doc_id, s.start, s.end, s.vector, sim, 0.0, 0.0, 0, head.score))
+            cited.add((doc_id, s.start))
 
     def _render(self, question: str, chosen: list[list[SentenceHit]], conf: float) -> Answer:
         citations: list[Citation] = []
@@ -247,6 +250,9 @@ def choose(hits: list[SentenceHit], weights: dict[str, float], limit: int) -> li
 def same_statement(a: frozenset, b: frozenset, cosine: float) -> bool:
     """Two sentences (from different articles) report the same statement: mostly the same terms."""
     if min(len(a), len(b)) < 5:  # too short to tell a shared statement from shared vocabulary
+        return False
+    numbers_a, numbers_b = {t for t in a if t[0].isdigit()}, {t for t in b if t[0].isdigit()}
+    if numbers_a - numbers_b and numbers_b - numbers_a:  # "$18 million" is not "$48 million"
         return False
     common = len(a & b)
     if common / max(len(a), len(b)) < SAME_TERMS_CLOSE / 2:  # one says much more than the other

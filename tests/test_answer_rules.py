@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from assistant.answer import choose
+from assistant.answer import choose, same_statement
 from assistant.core import Assistant
+from assistant.lexical import terms
 from assistant.retrieve import SentenceHit, answer_type, has_answer_type
-from assistant.settings import Settings
+from assistant.settings import EVALS_DIR, Settings
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -117,3 +118,38 @@ def test_choose_leaves_out_sentences_far_below_the_best_unless_typed():
     weights = {"speech": 1.0}
     hits = [_hit(0, 0.90, {"speech"}), _hit(1, 0.70, {"speech"}), _hit(2, 0.70, {"speech"}, typed=True)]
     assert [g[0].doc_id for g in choose(hits, weights, limit=3)] == ["doc0", "doc2"]
+
+
+def test_same_statement_needs_the_same_figures():
+    a = frozenset(terms("Council approved the harbour expansion in a 7-2 vote, with $18 million from the city."))
+    b = frozenset(terms("Council approved the harbour expansion in a 7-2 vote, a $48 million project for the city."))
+    c = frozenset(terms("In a 7-2 vote the council approved the harbour expansion, the city paying $18 million."))
+    assert not same_statement(a, b, 0.95)  # 18 million is not 48 million
+    assert same_statement(a, c, 0.95)
+
+
+def test_same_statement_allows_one_report_to_give_fewer_figures():
+    a = frozenset(terms("Security forces have killed more than 6,800 protesters and arrested over 50,000."))
+    b = frozenset(terms("Security forces have killed more than 6,800 protesters, rights groups said."))
+    assert same_statement(a, b, 0.9)
+
+
+@pytest.fixture(scope="module")
+def harbor(tmp_path_factory):
+    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp("harbor-store")))
+    a.ingest([EVALS_DIR / "corpus_harbor"])
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("question", ["What share of the harbour expansion will the city pay?",
+                                      "How much will the city put toward the harbour project?"])
+def test_each_sentence_is_cited_once_and_corroborated_only_by_the_same_figures(harbor, question):
+    answer = harbor.ask(question)
+    assert not answer.abstained
+    spans = [(c.doc_id, c.start) for c in answer.citations]
+    assert len(spans) == len(set(spans)), answer.answer
+    for sentence in answer.sentences:
+        head, *others = [answer.citations[n - 1].quote for n in sentence.citations]
+        for other in others:  # "$18 million for the city's share" is not backed by "a $48 million expansion"
+            assert not ("18 million" in head and "48 million" in other), (head, other)
