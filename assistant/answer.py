@@ -28,6 +28,7 @@ CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
 STRICT_KINDS = {"money", "number", "date", "place", "person", "name"}  # an answer must hold one (a list is not checked)
 TYPED_MARGIN = 0.25
+TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this much of the question to answer it
 COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has  # ... or within this, when it holds another candidate of what is asked (a second place)
 
 
@@ -134,9 +135,9 @@ class Composer:
             if near is not None and self._same_statement(near, chosen) is None:
                 chosen.insert(1 if len(chosen) else 0, [near])
                 del chosen[self.max_sentences:]
-        if evidence.kind in STRICT_KINDS and not any(group[0].typed for group in chosen):
-            # Asked for a number (a name, a day...) and no sentence found holds one: the articles mention the
-            # topic but do not answer the question.
+        if evidence.kind in STRICT_KINDS and not any(answers_kind(group[0], evidence) for group in chosen):
+            # Asked for a number (a name, a day...) and no sentence about the question holds one: the articles
+            # mention the topic but do not answer the question.
             return self.abstain(question, conf, passages)
         chosen = self._with_rejoinders(chosen)
         cited = {(h.doc_id, h.start) for group in chosen for h in group}
@@ -212,6 +213,14 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
+
+
+def answers_kind(hit: SentenceHit, evidence: Evidence) -> bool:
+    """The sentence holds the kind of thing asked for and is about the question: it shares a fair part of the
+    weight of the question's terms that the corpus has at all, or one of its specific terms (not only the
+    corpus's topic words)."""
+    seen = max(1.0 - evidence.unseen_names - evidence.unseen_words, 1e-6)
+    return hit.typed and (hit.overlap / seen >= TYPED_OVERLAP or bool(hit.terms & evidence.specific_terms))
 
 
 def choose(hits: list[SentenceHit], weights: dict[str, float], limit: int) -> list[list[SentenceHit]]:

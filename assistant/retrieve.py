@@ -94,23 +94,31 @@ _PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A
 # A sentence answering the one before it: "But ...", "X disputes that figure", "Tehran denied ...".
 _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disputed|disputing|denies|denied|"
                            r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b", re.I)
+_PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
 _NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
 _PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
 
 
 def answer_type(question: str) -> str | None:
-    """The kind of thing a question asks for (a number, date, place, person or name), if it says.
+    """The kind of thing a question asks for (money, a number, date, place, person or name), if it says.
 
     Read where the question's interrogative starts: the first one, or one joined to it by "and"/"or".
     """
+    return asked_for(question)[0]
+
+
+def asked_for(question: str) -> tuple[str | None, str]:
+    """The kind asked for and the words that ask for it ("by what margin", "what is the name"): an answer
+    gives a value for those words rather than repeating them."""
     for m in _WH_RE.finditer(question):
         if m.start() and not _JOINED_WH_RE.search(question[: m.start()]) and m.start() != _first_wh(question):
             continue
         for kind, pattern in _ANSWER_TYPES:
-            if pattern.match(question, m.start()):
-                return kind
-    return None
+            found = pattern.match(question, m.start())
+            if found:
+                return kind, found.group()
+    return None, ""
 
 
 def _first_wh(question: str) -> int:
@@ -134,7 +142,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
     if kind == "place":
         return any(new(m.group(1)) for m in _PLACE_RE.finditer(sentence))
     if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
-        return any(new(m.group(1).split()[-1]) for m in _NAME_RE.finditer(sentence))
+        return any(new(m.group(1).split()[-1]) for m in _NAME_RE.finditer(sentence)
+                   if not _PLACE_BEFORE_RE.search(sentence, 0, m.start()))  # "on Mill Road" is a place
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
         return any(new(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False
@@ -216,7 +225,7 @@ class Retriever:
         qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
         qterms = set(terms(question))
         qwords = set(words(question))
-        kind = answer_type(question)
+        kind, asking = asked_for(question)
         if kind in ("name", "person"):  # names many passages carry are the corpus topic, not what is asked for
             qwords |= self._topic_names(passages)
         idf = self.store.lexical.idf(list(qterms))
@@ -247,7 +256,9 @@ class Retriever:
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
                                         score, sterms, typed, p.passage_id, gap))
         hits.sort(key=lambda h: h.score, reverse=True)
-        specific = frozenset(t for t in qterms if df[t] < self._common_df()) or frozenset(qterms)
+        focus = set(terms(asking))  # "margin" in "by what margin": the answer gives a value, not the word
+        seen = {t for t in qterms if df[t] and t not in focus}
+        specific = frozenset(t for t in seen if df[t] < self._common_df()) or frozenset(seen or qterms)
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms})
 

@@ -6,7 +6,7 @@ import pytest
 from assistant.answer import choose, same_statement
 from assistant.core import Assistant
 from assistant.lexical import terms
-from assistant.retrieve import SentenceHit, answer_type, has_answer_type
+from assistant.retrieve import SentenceHit, answer_type, asked_for, has_answer_type
 from assistant.settings import EVALS_DIR, Settings
 
 
@@ -29,6 +29,16 @@ from assistant.settings import EVALS_DIR, Settings
 ])
 def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("question, words", [
+    ("By what margin did the council approve the plan?", "what margin"),
+    ("What was the total dollar cost of the damage?", "What was the total dollar cost"),
+    ("Who will head the delegation?", "Who"),
+    ("How did the minister describe the plan?", ""),
+])
+def test_asked_for_gives_the_words_that_ask(question, words):
+    assert asked_for(question)[1] == words
 
 
 def test_person_is_judged_by_surname():
@@ -55,6 +65,7 @@ STRIKE = """Bus drivers to strike in Eastvale
 Bus drivers in Eastvale will walk off the job on Monday after wage talks with the city broke down, the drivers' union said.
 The union says the strike will involve 410 drivers and mechanics. Eastvale Transit disputes that figure, saying only 350 of its staff belong to the union.
 The city has arranged extra trains on the northern line during the walkout.
+Union president Maria Okafor said drivers had gone four years without a raise.
 """
 
 LIBRARY = """Eastvale opens new central library
@@ -86,6 +97,18 @@ def test_disputed_figure_is_answered_with_both_sides(eastvale):
 def test_typed_question_the_articles_cannot_answer_abstains(eastvale):
     answer = eastvale.ask("How much did the new central library with the rooftop garden cost to build?")
     assert answer.abstained, answer.answer
+
+
+def test_person_question_answered_by_someone_else_s_name_abstains(eastvale):
+    # The strike article names a person, but nobody who will run the library: no answer.
+    answer = eastvale.ask("Who will run the new central library's rooftop garden?")
+    assert answer.abstained, answer.answer
+
+
+def test_person_question_the_articles_answer_is_answered(eastvale):
+    answer = eastvale.ask("Who leads the drivers' union?")
+    assert not answer.abstained
+    assert "Maria Okafor" in answer.answer
 
 
 def test_typed_question_the_articles_answer_is_answered(eastvale):
