@@ -40,7 +40,7 @@ def test_eval_set_does_not_regress(evaluated):
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(strict=True, reason="known gap: fact recall, citation support and abstention recall are below "
+@pytest.mark.xfail(strict=True, reason="known gap: fact recall and abstention recall are below "
                                        "evals/thresholds.yaml (see evals/README.md, 'Current results')")
 def test_eval_set_meets_thresholds(evaluated):
     _, _, report = evaluated
