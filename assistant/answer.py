@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import AssistantError
-from .lexical import terms
+from .lexical import term_set
 from .retrieve import Evidence, Passage, Retriever, SentenceHit
 from .settings import PROMPTS_DIR
 from .store import Store
@@ -183,7 +183,7 @@ class Composer:
         for s in self.retriever.similar_sentences(head.vector):
             if s.doc_id in have or (s.doc_id, s.start) in cited:
                 continue
-            s_terms = frozenset(terms(self.store.article_text(s.doc_id)[s.start : s.end]))
+            s_terms = term_set(self.store.article_text(s.doc_id)[s.start : s.end])
             sim = float(s.vector @ head.vector)
             if same_statement(s_terms, head.terms, sim) and sim > best_per_doc.get(s.doc_id, (0.0, None))[0]:
                 best_per_doc[s.doc_id] = (sim, s)

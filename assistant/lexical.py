@@ -55,21 +55,35 @@ def _demonym(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, possessives dropped ("Iran’s" -> "iran"), spellings unified."""
-    out = []
+    out: list[str] = []
     for w in _WORD_RE.findall(_DIGIT_COMMA_RE.sub("", text.lower())):
-        w = re.sub(r"['’]s$", "", w)
-        for part in re.split(r"[-'’]", w):
-            for pattern, repl in _SPELLING:
-                part = pattern.sub(repl, part)
-            part = _demonym(part)
-            if part:
-                out.append(part)
+        out.extend(_word_parts(w))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _word_parts(w: str) -> tuple[str, ...]:
+    """One token's normalised parts (a news vocabulary repeats: each distinct token is worked out once)."""
+    w = re.sub(r"['’]s$", "", w)
+    out = []
+    for part in re.split(r"[-'’]", w):
+        for pattern, repl in _SPELLING:
+            part = pattern.sub(repl, part)
+        part = _demonym(part)
+        if part:
+            out.append(part)
+    return tuple(out)
 
 
 def terms(text: str) -> list[str]:
     """Content terms: stop words dropped, then stemmed."""
     return _stemmer().stemWords([w for w in words(text) if w not in STOPWORDS])
+
+
+@lru_cache(maxsize=20_000)
+def term_set(text: str) -> frozenset[str]:
+    """`terms` of a sentence or passage as a set, cached: answering scores the same sentences again and again."""
+    return frozenset(terms(text))
 
 
 class LexicalIndex:

@@ -12,7 +12,7 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
-from .lexical import terms, words
+from .lexical import term_set, terms, words
 from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
@@ -239,14 +239,14 @@ class Retriever:
         for p in passages:
             text = self.store.article_text(p.doc_id)
             sents = by_passage.get(p.rowid, [])
-            pterms = set(terms(p.text))
+            pterms = term_set(p.text)
             coverage = sum(idf[t] for t in qterms if t in pterms) / total
             gap = max((idf[t] for t in qterms if t not in pterms), default=0.0) / max(idf.values(), default=1.0)
             for s in sents:
                 if not s.citable:
                     continue
                 sentence = text[s.start : s.end]
-                sterms = frozenset(terms(sentence))
+                sterms = term_set(sentence)
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)
                 novelty = len(sterms - qterms) / max(len(sterms), 1)
@@ -288,7 +288,7 @@ class Retriever:
     def _hit(self, s: StoredSentence, passage_id: str, like: SentenceHit, typed: bool) -> SentenceHit:
         text = self.store.article_text(s.doc_id)
         return SentenceHit(s.doc_id, s.start, s.end, s.vector, float(s.vector @ like.vector), 0.0, 0.0,
-                           like.passage_rank, like.score, frozenset(terms(text[s.start : s.end])), typed, passage_id)
+                           like.passage_rank, like.score, term_set(text[s.start : s.end]), typed, passage_id)
 
     def nearby_typed(self, hit: SentenceHit, evidence: Evidence, reach: int = 2) -> SentenceHit | None:
         """The sentence nearest to `hit` in its article (at most `reach` sentences away) holding what is asked for
@@ -300,7 +300,7 @@ class Retriever:
         candidates = [(abs(i - at), s, pid) for i, (s, pid) in enumerate(around)
                       if 0 < abs(i - at) <= reach
                       and has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words)
-                      and evidence.specific_terms & set(terms(text[s.start : s.end]))]  # still on the question
+                      and evidence.specific_terms & term_set(text[s.start : s.end])]  # still on the question
         if not candidates:
             return None
         _, s, pid = min(candidates, key=lambda c: c[0])
