@@ -218,8 +218,10 @@ class Composer:
 def answers_kind(hit: SentenceHit, evidence: Evidence) -> bool:
     """The sentence holds the kind of thing asked for and is about the question: it shares a fair part of the
     weight of the question's terms that the corpus has at all, or one of its specific terms (not only the
-    corpus's topic words)."""
+    corpus's topic words), and it names what the value belongs to when the question says ("the cost of X")."""
     seen = max(1.0 - evidence.unseen_names - evidence.unseen_words, 1e-6)
+    if evidence.of_terms and not hit.terms & evidence.of_terms:
+        return False  # asked for the cost of the damage: an amount for rebuilding a seawall does not answer
     return hit.typed and (hit.overlap / seen >= TYPED_OVERLAP or bool(hit.terms & evidence.specific_terms))
 
 

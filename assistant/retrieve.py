@@ -62,7 +62,7 @@ class SentenceHit:
 
 # Each pattern is tried where the question's own interrogative starts (see `answer_type`), so the "when" of
 # "What was agreed when they met?" does not make it a question about a date.
-_FOCUS = r"(what|which) ((is|was|are|were|will be) )?(the )?(\w+ ){0,2}?"  # "what was the total dollar cost"
+_FOCUS = r"(what|which) ((is|was|are|were|will be) )?(the )?((?!of\b)\w+ ){0,2}?"  # "what was the total dollar cost"
 _ANSWER_TYPES = [
     ("list", re.compile(r"(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
                         r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
@@ -71,7 +71,7 @@ _ANSWER_TYPES = [
                          r"(cost|price|budget|fee|fine|salary|wage|fare|bill|dollar \w+)\b", re.I)),
     ("number", re.compile(r"how (many|much|long|old|far|large|big|high|fast|often)\b|" + _FOCUS + r"(number|"
                           r"percentage|share|proportion|amount|figure|toll|level|rate|price|cost|sum|total|margin|"
-                          r"size|speed|age|count|score)\b", re.I)),
+                          r"size|speed|age|count|score|population)\b", re.I)),
     ("date", re.compile(r"when\b|" + _FOCUS + r"(day|date|year|month|time|weekday|hour)\b", re.I)),
     ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
                          r"state|province)\b", re.I)),
@@ -94,6 +94,8 @@ _PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A
 # A sentence answering the one before it: "But ...", "X disputes that figure", "Tehran denied ...".
 _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disputed|disputing|denies|denied|"
                            r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b", re.I)
+# "what was the cost | of the damage caused by ...": the first words of what the asked-for value belongs to.
+_OF_RE = re.compile(r"\s+of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?((?:[\w’'-]+\s*){1,3})")
 _PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
 _NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
@@ -160,6 +162,7 @@ class Evidence:
     unseen_words: float  # the same for its other terms
     specific_terms: frozenset = frozenset()  # question terms fewer than a fifth of all passages hold
     term_weights: dict = field(default_factory=dict)  # each question term's share of the question's idf
+    of_terms: frozenset = frozenset()  # "the cost *of the damage*": what the asked-for value belongs to
 
 
 class DenseRetriever(BaseRetriever):
@@ -259,8 +262,9 @@ class Retriever:
         focus = set(terms(asking))  # "margin" in "by what margin": the answer gives a value, not the word
         seen = {t for t in qterms if df[t] and t not in focus}
         specific = frozenset(t for t in seen if df[t] < self._common_df()) or frozenset(seen or qterms)
+        owner = _OF_RE.match(question, question.find(asking) + len(asking)) if asking else None
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
-                        {t: idf[t] / total for t in qterms})
+                        {t: idf[t] / total for t in qterms}, frozenset(terms(owner.group(1))) if owner else frozenset())
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
         """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""

@@ -41,6 +41,14 @@ def test_asked_for_gives_the_words_that_ask(question, words):
     assert asked_for(question)[1] == words
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("What is the population of Port Alder?", "number"),  # not a place question: "of Port" is not the focus
+    ("What was the cost of the repairs?", "money"),
+])
+def test_focus_does_not_reach_past_of(question, kind):
+    assert answer_type(question) == kind
+
+
 def test_person_is_judged_by_surname():
     known = {"who", "did", "trump", "meet"}
     assert not has_answer_type("person", "He said President Donald Trump would travel.", known)
@@ -73,6 +81,7 @@ LIBRARY = """Eastvale opens new central library
 The city opened its new central library on Tuesday, after three years of building work on Mill Road.
 The library has a rooftop garden, a children's wing and a hall for concerts.
 Residents who toured the building praised its bright reading rooms and the garden.
+The council has set aside $2 million for books and computers over the next five years.
 """
 
 
@@ -109,6 +118,20 @@ def test_person_question_the_articles_answer_is_answered(eastvale):
     answer = eastvale.ask("Who leads the drivers' union?")
     assert not answer.abstained
     assert "Maria Okafor" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["What is the cost of the damage to the library's books and computers?",
+                                      "What was the total cost of the repairs to the council's library computers?"])
+def test_amount_for_something_else_does_not_answer_the_cost_of_what_is_asked(eastvale, question):
+    # The library article has $2 million for books and computers, but not for damage or repairs.
+    answer = eastvale.ask(question)
+    assert answer.abstained, answer.answer
+
+
+def test_amount_for_what_is_asked_is_answered(eastvale):
+    answer = eastvale.ask("How much money has the council set aside for library books?")
+    assert not answer.abstained
+    assert "$2 million" in answer.answer
 
 
 def test_typed_question_the_articles_answer_is_answered(eastvale):
