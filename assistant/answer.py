@@ -26,7 +26,7 @@ SAME_TERMS = 0.6  # share of the shorter sentence's terms found in the other: th
 SAME_TERMS_CLOSE = 0.4  # ... enough when their vectors also agree closely
 CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
-STRICT_KINDS = {"money", "number", "date", "place", "person", "name"}  # an answer must hold one (a list is not checked)
+STRICT_KINDS = {"money", "number", "date", "place", "person", "name", "cause"}  # an answer must hold one (not a list)
 TYPED_MARGIN = 0.25
 TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this much of the question to answer it
 COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has  # ... or within this, when it holds another candidate of what is asked (a second place)
@@ -126,7 +126,8 @@ class Composer:
         hits = evidence.hits
         best = hits[0] if hits else None
         conf = confidence(evidence, self.calibration)
-        if best is None or conf < self.calibration["threshold"]:
+        if best is None or conf < self.calibration["threshold"] or evidence.absent_subject:
+            # (no article mentions what the question is about: "when is the runway due to be repaved?")
             return self.abstain(question, conf, passages)
         chosen = choose(hits, evidence.term_weights, self.max_sentences)
         if evidence.kind and not best.typed:
@@ -136,9 +137,14 @@ class Composer:
                 chosen.insert(1 if len(chosen) else 0, [near])
                 del chosen[self.max_sentences:]
         if evidence.kind in STRICT_KINDS and not any(answers_kind(group[0], evidence) for group in chosen):
-            # Asked for a number (a name, a day...) and no sentence about the question holds one: the articles
-            # mention the topic but do not answer the question.
-            return self.abstain(question, conf, passages)
+            # Asked for a number (a name, a day...): bring in the best candidate about the question that holds
+            # one; when none does, the articles mention the topic but do not answer the question.
+            typed = next((h for h in hits if h.score >= best.score - TYPED_MARGIN and answers_kind(h, evidence)
+                          and self._same_statement(h, chosen) is None), None)
+            if typed is None:
+                return self.abstain(question, conf, passages)
+            chosen.insert(1 if len(chosen) else 0, [typed])
+            del chosen[self.max_sentences:]
         chosen = self._with_rejoinders(chosen)
         cited = {(h.doc_id, h.start) for group in chosen for h in group}
         for group in chosen:
@@ -146,18 +152,25 @@ class Composer:
         return self._render(question, chosen, conf)
 
     def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> list[list[SentenceHit]]:
-        """Follow each answer sentence with the next one of its article when that disputes it; a rejoinder
-        displaces the lowest-ranked other sentence rather than being cut."""
-        out: list[tuple[list[SentenceHit], bool]] = []
+        """Follow each answer sentence with the next one of its article when that disputes it, and precede it
+        with the one before when it disputes that ("The airline put the figure at 118."). A sentence keeps its
+        claim and rejoinder: when the answer grows too long, the lowest-ranked sentence goes with both."""
+        units: list[list[list[SentenceHit]]] = []
+        taken = list(chosen)
         for group in chosen:
-            out.append((group, False))
+            unit = [group]
+            claim = self.retriever.antecedent(group[0])
+            if claim is not None and self._same_statement(claim, taken) is None:
+                unit.insert(0, [claim])
+                taken.append([claim])
             reply = self.retriever.rejoinder(group[0])
-            if reply is not None and self._same_statement(reply, [g for g, _ in out] + chosen) is None:
-                out.append(([reply], True))
-        while len(out) > self.max_sentences:  # drop the lowest-ranked sentence with its rejoinder, if any
-            drop = max((i for i, (_, is_reply) in enumerate(out) if i and not is_reply), default=len(out) - 1)
-            del out[drop : drop + 1 + (drop + 1 < len(out) and out[drop + 1][1])]
-        return [group for group, _ in out]
+            if reply is not None and self._same_statement(reply, taken) is None:
+                unit.append([reply])
+                taken.append([reply])
+            units.append(unit)
+        while len(units) > 1 and sum(map(len, units)) > self.max_sentences:
+            units.pop()
+        return [group for unit in units for group in unit][: max(self.max_sentences, len(units[0]) if units else 0)]
 
     def abstain(self, question: str, conf: float, passages: list[Passage]) -> Answer:
         text = load_prompt("abstain").format(articles=self.store.article_count(), question=question.strip())
@@ -217,12 +230,14 @@ class Composer:
 
 def answers_kind(hit: SentenceHit, evidence: Evidence) -> bool:
     """The sentence holds the kind of thing asked for and is about the question: it shares a fair part of the
-    weight of the question's terms that the corpus has at all, or one of its specific terms (not only the
-    corpus's topic words), and it names what the value belongs to when the question says ("the cost of X")."""
+    weight of the question's terms that the corpus has at all, one of its specific terms (not only the
+    corpus's topic words) or a word of what is asked for ("Fire Chief X" for "which fire official"), and it
+    names what the value belongs to when the question says ("the cost of X")."""
     seen = max(1.0 - evidence.unseen_names - evidence.unseen_words, 1e-6)
     if evidence.of_terms and not hit.terms & evidence.of_terms:
         return False  # asked for the cost of the damage: an amount for rebuilding a seawall does not answer
-    return hit.typed and (hit.overlap / seen >= TYPED_OVERLAP or bool(hit.terms & evidence.specific_terms))
+    return hit.typed and (hit.overlap / seen >= TYPED_OVERLAP
+                          or bool(hit.terms & (evidence.specific_terms | evidence.focus_terms)))
 
 
 def choose(hits: list[SentenceHit], weights: dict[str, float], limit: int) -> list[list[SentenceHit]]:
@@ -242,6 +257,8 @@ def choose(hits: list[SentenceHit], weights: dict[str, float], limit: int) -> li
     covered: set[str] = set()  # question terms the chosen sentences already hold
 
     def gain(h: SentenceHit) -> float:
+        if not chosen:
+            return h.score
         return h.score + COVER_WEIGHT * sum(weights.get(t, 0.0) for t in h.terms - covered)
 
     while pool and len(chosen) < limit:

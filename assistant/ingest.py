@@ -64,7 +64,9 @@ _FURNITURE = [
     r"leave a (comment|reply)|\d+ comments?|comments?|add a comment|post a comment|view comments",
     r"newsletter|subscribe( now)?|sign up( now)?|get the latest updates delivered to your inbox\.?",
     r"(subscribe to|sign up for) (our|the) [\w ]*newsletter.*|.*delivered to your inbox\.?",
-    r"\d+\s*min(ute)?s? read|read more|continue reading|also read:?.*|related:.*|recommended( stories)?",
+    r"\d+\s*min(ute)?s? read|read more(:.*| from .*)?|continue reading|also read:?.*|related:.*|recommended( stories)?",
+    r"privacy policy|terms of (use|service)|terms (and|&) conditions|cookie (policy|settings)|advertise with us|"
+    r"contact us|about us",
     r"related( articles| stories| news| coverage| reading| content)?(:.*)?|(more|see also|further reading):.*",
     r"(track|get|read) (the )?latest news.*|listen to the latest songs.*|download the [\w ]+ app.*|get the app",
     r"minimum \d+ characters.*|we welcome thoughtful discussions.*|please keep comments.*",
@@ -74,6 +76,13 @@ _FURNITURE = [
     r"click here.*|tap here.*",
 ]
 FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE) + r")\s*$", re.IGNORECASE)
+# A heading that introduces a list of links to other stories; the short lines under it go with it.
+LINK_LIST_HEADING_RE = re.compile(r"^\W*(related|related (articles|stories|news|coverage|reading|content)|"
+                                  r"read more|more (stories|news|from \w+)|recommended( stories| for you)?|"
+                                  r"also read|you (may|might) also like|most (read|popular)|trending( now)?|"
+                                  r"popular( now| stories)?|see also)\W*$", re.IGNORECASE)
+LINK_ITEM_RE = re.compile(r"^([-*•·▪]|\d+[.)])\s+\S")
+FURNITURE_SEPARATOR_RE = re.compile(r"\s+[·|•]\s+")
 COMMENTS_HEADING_RE = re.compile(
     r"^\s*(reader comments|readers'? comments|comments|\d+ comments|join the (discussion|conversation)|"
     r"what (our )?readers (are saying|say))\s*:?\s*$",
@@ -128,6 +137,9 @@ class Cleaned:
     dropped: list[str] = field(default_factory=list)
 
 
+_SENTENCE_ENDS = (".", "!", "?", '"', "”", "’", "'", ":")
+
+
 def clean_page(raw: str) -> Cleaned:
     """Strip furniture and reader comments from a captured page; detect headline, outlet and date."""
     lines = [line.strip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -140,8 +152,21 @@ def clean_page(raw: str) -> Cleaned:
             break
     kept: list[str] = []
     seen: set[str] = set()
+    in_link_list = False
     for line in lines:
         if not line or line in {"•", "|", "-", "—"}:
+            continue
+        if LINK_LIST_HEADING_RE.match(line):  # "Related:" followed by headlines of other stories
+            in_link_list = True
+            out.dropped.append(line)
+            continue
+        if in_link_list and (LINK_ITEM_RE.match(line) or (len(line) < 100 and not line.endswith(_SENTENCE_ENDS))):
+            out.dropped.append(line)
+            continue
+        in_link_list = False
+        pieces = FURNITURE_SEPARATOR_RE.split(line)
+        if len(pieces) > 1 and all(FURNITURE_RE.match(p.strip(" *_")) for p in pieces):
+            out.dropped.append(line)  # "Share this article · Sign up for our newsletter · Read more ..."
             continue
         # A promo line that names the outlet's own site is the only outlet statement some pages make.
         outlet = OUTLET_DOMAIN_RE.search(line)
@@ -187,8 +212,8 @@ class _PageParser(HTMLParser):
             "button", "template", "select"}
     BLOCK = {"p", "div", "section", "article", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
              "blockquote", "pre", "figcaption", "main", "ul", "ol", "table", "dd", "dt"}
-    SKIP_CLASS = re.compile(r"comment|advert|\bads?\b|share|social|newsletter|promo|related|cookie|subscribe",
-                            re.I)
+    SKIP_CLASS = re.compile(r"comment|advert|\bads?\b|share|social|newsletter|promo|related|cookie|subscribe|"
+                            r"read-?more|more-stories|recommended|trending|most-read", re.I)
     VOID = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "embed"}
 
     def __init__(self):

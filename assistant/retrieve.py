@@ -67,23 +67,35 @@ _ANSWER_TYPES = [
     ("list", re.compile(r"(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
                         r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
     ("money", re.compile(r"how much\b.{0,60}\b(cost|costs|pay|paid|spend|spent|charge|charged|budget|budgeted|"
-                         r"raise|raised|earn|earned)\b|how much (money|funding)\b|" + _FOCUS +
-                         r"(cost|price|budget|fee|fine|salary|wage|fare|bill|dollar \w+)\b", re.I)),
+                         r"raise|raised|earn|earned|lose|losing|lost|owe|owes|owed)\b|how much (money|funding|"
+                         r"revenue|income|profit|debt)\b|" + _FOCUS +
+                         r"(cost|price|budget|fee|fine|salary|wage|fare|bill|revenue|profit|loss|dollar \w+)\b",
+                         re.I)),
     ("number", re.compile(r"how (many|much|long|old|far|large|big|high|fast|often)\b|" + _FOCUS + r"(number|"
                           r"percentage|share|proportion|amount|figure|toll|level|rate|price|cost|sum|total|margin|"
                           r"size|speed|age|count|score|population)\b", re.I)),
     ("date", re.compile(r"when\b|" + _FOCUS + r"(day|date|year|month|time|weekday|hour)\b", re.I)),
     ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
                          r"state|province)\b", re.I)),
-    ("person", re.compile(r"(who|whom|whose)\b|(what|which) (person|official|leader|minister|president|"
-                          r"chairman|editor|journalist|aide|spokesman|spokesperson)\b", re.I)),
-    ("name", re.compile(_FOCUS + r"names?\b", re.I)),
+    ("person", re.compile(r"(who|whom|whose)\b|" + _FOCUS + r"(person|official|leader|minister|president|"
+                          r"chairman|chairwoman|chair|editor|journalist|reporter|aide|spokesman|spokeswoman|"
+                          r"spokesperson|trustee|councillor|councilor|commander|chief|officer|director|manager|"
+                          r"judge|mayor|governor|ambassador|negotiator|envoy|candidate|executive|lawyer|"
+                          r"doctor|surgeon|nurse|pilot|firefighter|resident|member|founder|owner)\b", re.I)),
+    ("name", re.compile(_FOCUS + r"(names?|company|companies|firm|developer|business|organi[sz]ation|group|"
+                        r"agency|body|team|club|party|newspaper|outlet|ship|vessel|brand|airline|bank|"
+                        r"charity|union|event|conference|summit|gathering|festival)\b", re.I)),
+    ("cause", re.compile(r"what (caused|causes|sparked|started|triggered|ignited|set off)\b|"
+                         r"what (is|was|were) the (main |likely |immediate )?(cause|causes|trigger)\b", re.I)),
 ]
 # Where a question's interrogatives start: the first one, and any joined to it ("..., and in which city").
 _WH_RE = re.compile(r"\b(what|which|who|whom|whose|when|where|how)\b", re.I)
 _JOINED_WH_RE = re.compile(r"\b(and|or)\s+(\w+\s+)?$", re.I)
 _MONEY_RE = re.compile(r"[$£€¥₹]\s?\d|\d\s?(dollars|pounds|euros|rupees|yen|cents|pence)\b|"
                        r"\b(dollars|pounds|euros|rupees|yen)\b|\d\s?(million|billion|bn)\b", re.I)
+_CAUSE_RE = re.compile(r"\b(because|due to|owing to|caused by|sparked by|started by|triggered by|ignited by|"
+                       r"set off by|blame|blamed|blames|blaming|the cause|the result of|as a result|resulted from|led to|"
+                       r"causing)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
 _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
@@ -93,9 +105,20 @@ _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sun
 _PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)")
 # A sentence answering the one before it: "But ...", "X disputes that figure", "Tehran denied ...".
 _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disputed|disputing|denies|denied|"
-                           r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b", re.I)
+                           r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b|"
+                           + r"\b(that|the|this|those|these) (figures?|numbers?|estimates?|counts?|claims?|tally|"
+                           r"total|account)\b(?! of\b)", re.I)  # "Ridgeline Air put the figure at 118."
 # "what was the cost | of the damage caused by ...": the first words of what the asked-for value belongs to.
-_OF_RE = re.compile(r"\s+of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?((?:[\w’'-]+\s*){1,3})")
+_OF_RE = re.compile(r"\s+of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?"
+                    r"((?:(?!(?:who|whom|whose|which|that|by|in|on|at|to|from|for|with|during|after|before|when|"
+                    r"where)\b)[\w’'-]+\s*){1,3})", re.I)  # up to a relative pronoun or preposition
+# "When is | the runway | at the airport due to be repaved?": the thing a when/where/how/why/who question is
+# about, up to a preposition or verb-like word.
+_SUBJECT_RE = re.compile(r"^\W*(?:when|where|how|why|who)\s+(?:much\s+|many\s+|often\s+|long\s+|far\s+)?"
+                         r"(?:is|was|are|were|will|would|did|does|do|has|have|had|can|could|should)\s+"
+                         r"(?:the|a|an|its|their|this|that|these|those)\s+"
+                         r"((?:(?!(?:at|in|on|of|for|to|from|with|by|about|against|between|during|due|be|been|being|"
+                         r"and|or|that|who|which|itself)\b)[\w’'-]+\s*){1,3})", re.I)
 _PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
 _NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
@@ -146,8 +169,10 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
     if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
         return any(new(m.group(1).split()[-1]) for m in _NAME_RE.finditer(sentence)
                    if not _PLACE_BEFORE_RE.search(sentence, 0, m.start()))  # "on Mill Road" is a place
+    if kind == "cause":  # says what brought it about ("after" or "amid" only say when)
+        return bool(_CAUSE_RE.search(sentence))
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
-        return any(new(m.group(1)) for m in _PROPER_RE.finditer(sentence))
+        return any(new(m.group(1)) and not _DATE_RE.fullmatch(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False
 
 
@@ -163,6 +188,8 @@ class Evidence:
     specific_terms: frozenset = frozenset()  # question terms fewer than a fifth of all passages hold
     term_weights: dict = field(default_factory=dict)  # each question term's share of the question's idf
     of_terms: frozenset = frozenset()  # "the cost *of the damage*": what the asked-for value belongs to
+    focus_terms: frozenset = frozenset()  # the asking words' terms: "which *fire official*"
+    absent_subject: str = ""  # "when is *the runway* ... due": what the question is about, when no article has it
 
 
 class DenseRetriever(BaseRetriever):
@@ -263,8 +290,13 @@ class Retriever:
         seen = {t for t in qterms if df[t] and t not in focus}
         specific = frozenset(t for t in seen if df[t] < self._common_df()) or frozenset(seen or qterms)
         owner = _OF_RE.match(question, question.find(asking) + len(asking)) if asking else None
+        subject = _SUBJECT_RE.match(question)
+        subject_terms = terms(subject.group(1)) if subject else []
+        absent = subject.group(1).strip() if subject_terms and not any(
+            self.store.lexical.doc_freq(subject_terms).values()) else ""
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
-                        {t: idf[t] / total for t in qterms}, frozenset(terms(owner.group(1))) if owner else frozenset())
+                        {t: idf[t] / total for t in qterms}, frozenset(terms(owner.group(1))) if owner else frozenset(),
+                        frozenset(focus), absent)
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
         """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""
@@ -319,6 +351,17 @@ class Retriever:
         s, pid = around[at + 1]
         if not _REJOINDER_RE.search(self.store.article_text(s.doc_id)[s.start : s.end]):
             return None
+        return self._hit(s, pid, hit, hit.typed)
+
+    def antecedent(self, hit: SentenceHit) -> SentenceHit | None:
+        """The previous sentence of the hit's article when the hit answers it ("The airline put the figure at
+        118."): the claim it disputes belongs in the answer too."""
+        around, at = self._around(hit)
+        if not at:
+            return None
+        if not _REJOINDER_RE.search(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
+            return None
+        s, pid = around[at - 1]
         return self._hit(s, pid, hit, hit.typed)
 
     def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:

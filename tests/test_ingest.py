@@ -140,6 +140,32 @@ def test_clean_page_drops_furniture_lines_and_keeps_reporting():
     assert cleaned.title == "Ferry fares to rise in April"
 
 
+def test_clean_page_drops_link_lists_and_furniture_strips():
+    raw = "\n".join([
+        "Wildfire forces evacuations",
+        "Crews fought the fire through the night, officials said on Tuesday.",
+        "Related:",
+        "- Reservoir falls to lowest level in 12 years",
+        "- County fair cancelled after sponsors pull out",
+        "How to pack a go-bag: a checklist",
+        "",
+        "The fire was 15 per cent contained by Wednesday.",
+        "Read more: Airport runway resurfacing to begin in October",
+        "*Share this article · Sign up for our newsletter · Read more from the farm desk*",
+        "© 2025 Valley Record. All rights reserved. | Privacy Policy | Terms of Use | Advertise with us",
+    ])
+    assert clean_page(raw).text.split("\n\n") == [
+        "Wildfire forces evacuations",
+        "Crews fought the fire through the night, officials said on Tuesday.",
+        "The fire was 15 per cent contained by Wednesday.",
+    ]
+
+
+def test_clean_page_link_list_ends_at_the_next_paragraph():
+    raw = "Title here\n\nMore stories\n- One headline\nThe council met on Monday and approved the plan."
+    assert "The council met on Monday and approved the plan." in clean_page(raw).text
+
+
 @pytest.mark.parametrize("sentence", [
     "Related charges against two other officials were dropped in March.",
     "Copyright holders welcomed the ruling, calling it long overdue.",
