@@ -93,6 +93,20 @@ _WH_RE = re.compile(r"\b(what|which|who|whom|whose|when|where|how)\b", re.I)
 _JOINED_WH_RE = re.compile(r"\b(and|or)\s+(\w+\s+)?$", re.I)
 _MONEY_RE = re.compile(r"[$£€¥₹]\s?\d|\d\s?(dollars|pounds|euros|rupees|yen|cents|pence)\b|"
                        r"\b(dollars|pounds|euros|rupees|yen)\b|\d\s?(million|billion|bn)\b", re.I)
+# Asks how something ended: "What was agreed ...?", "What did the tribunal rule ...?", "Has the plan worked?"
+_OUTCOME_QUESTION_RE = re.compile(
+    r"^\W*(what|which \w+) (was|were|had been|has been) (agreed|decided|settled|ruled|concluded)\b|"
+    r"^\W*what (\w+ )?did (?P<who>.{0,80}?) (finally |eventually |ultimately )?(rule|decide|agree|settle|conclude|"
+    r"resolve)\b|"
+    r"^\W*(has|have|did) (?P<what>.{0,80}?) (work|worked|succeed|succeeded|pay off|paid off|backfire|"
+    r"backfired)\b", re.I)
+# ... and a sentence that reports an outcome (not "an agreed forum", not talks that "would take place").
+_OUTCOME_RE = re.compile(
+    r"\b(agreed|decided|ruled|settled)\s+(to|on|that|upon|in favou?r)\b|"
+    r"\b(has|have|had|was|were)\s+(not\s+)?(agreed|decided|ruled|settled|concluded|reached|signed|approved|"
+    r"upheld|dismissed|rejected|worked|succeeded|failed)\b|"
+    r"\b(reached|signed|struck)\s+(a|an|the)\s+(\w+\s+)?(deal|agreement|settlement|accord)\b|"
+    r"\b(voted|approved|upheld|dismissed|overturned|worked|succeeded|failed|backfired)\b", re.I)
 _CAUSE_RE = re.compile(r"\b(because|due to|owing to|caused by|sparked by|started by|triggered by|ignited by|"
                        r"set off by|blame|blamed|blames|blaming|the cause|the result of|as a result|resulted from|led to|"
                        r"causing)\b", re.I)
@@ -136,6 +150,9 @@ def answer_type(question: str) -> str | None:
 def asked_for(question: str) -> tuple[str | None, str]:
     """The kind asked for and the words that ask for it ("by what margin", "what is the name"): an answer
     gives a value for those words rather than repeating them."""
+    outcome = _OUTCOME_QUESTION_RE.match(question)
+    if outcome:
+        return "outcome", ""
     for m in _WH_RE.finditer(question):
         if m.start() and not _JOINED_WH_RE.search(question[: m.start()]) and m.start() != _first_wh(question):
             continue
@@ -144,6 +161,12 @@ def asked_for(question: str) -> tuple[str | None, str]:
             if found:
                 return kind, found.group()
     return None, ""
+
+
+def outcome_subject(question: str) -> str:
+    """Who decided, or what was tried, in an outcome question ("What did *the tribunal* rule?"), if it says."""
+    m = _OUTCOME_QUESTION_RE.match(question)
+    return (m.group("who") or m.group("what") or "") if m else ""
 
 
 def _first_wh(question: str) -> int:
@@ -169,6 +192,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
     if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
         return any(new(m.group(1).split()[-1]) for m in _NAME_RE.finditer(sentence)
                    if not _PLACE_BEFORE_RE.search(sentence, 0, m.start()))  # "on Mill Road" is a place
+    if kind == "outcome":
+        return bool(_OUTCOME_RE.search(sentence))
     if kind == "cause":  # says what brought it about ("after" or "amid" only say when)
         return bool(_CAUSE_RE.search(sentence))
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
@@ -290,12 +315,13 @@ class Retriever:
         seen = {t for t in qterms if df[t] and t not in focus}
         specific = frozenset(t for t in seen if df[t] < self._common_df()) or frozenset(seen or qterms)
         owner = _OF_RE.match(question, question.find(asking) + len(asking)) if asking else None
+        owner_text = owner.group(1) if owner else outcome_subject(question)
         subject = _SUBJECT_RE.match(question)
         subject_terms = terms(subject.group(1)) if subject else []
         absent = subject.group(1).strip() if subject_terms and not any(
             self.store.lexical.doc_freq(subject_terms).values()) else ""
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
-                        {t: idf[t] / total for t in qterms}, frozenset(terms(owner.group(1))) if owner else frozenset(),
+                        {t: idf[t] / total for t in qterms}, frozenset(terms(owner_text)),
                         frozenset(focus), absent)
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:

@@ -6,7 +6,7 @@ import pytest
 from assistant.answer import choose, same_statement
 from assistant.core import Assistant
 from assistant.lexical import terms
-from assistant.retrieve import SentenceHit, answer_type, asked_for, has_answer_type
+from assistant.retrieve import SentenceHit, answer_type, asked_for, has_answer_type, outcome_subject
 from assistant.settings import EVALS_DIR, Settings
 
 
@@ -27,7 +27,7 @@ from assistant.settings import EVALS_DIR, Settings
     ("Which developer is buying the school grounds?", "name"),
     ("What sparked the wildfire?", "cause"),
     ("What was the likely cause of the outage?", "cause"),
-    ("What was agreed when the delegations met in Muscat?", None),  # "when" is a conjunction here
+    ("What was agreed when the delegations met in Muscat?", "outcome"),  # not a date: "when" is a conjunction
     ("Which international gathering had he just addressed when he spoke?", "name"),
     ("How did the minister describe the plan?", None),
 ])
@@ -57,6 +57,30 @@ def test_person_is_judged_by_surname():
     known = {"who", "did", "trump", "meet"}
     assert not has_answer_type("person", "He said President Donald Trump would travel.", known)
     assert has_answer_type("person", "He met Foreign Minister Abbas Araghchi in Oman.", known)
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("What did the tribunal rule on the appeal?", "the tribunal"),
+    ("What deal did the union and the airline finally settle on?", "the union and the airline"),
+    ("Has the congestion charge worked?", "the congestion charge"),
+    ("What was agreed at the summit?", ""),
+])
+def test_outcome_questions_and_who_decided(question, subject):
+    assert answer_type(question) == "outcome"
+    assert outcome_subject(question) == subject
+
+
+@pytest.mark.parametrize("question", ["Do the two sides agree on the agenda?",
+                                      "How would the city react if the union decided to strike again?"])
+def test_agree_or_decide_in_a_clause_is_not_an_outcome_question(question):
+    assert answer_type(question) != "outcome"
+
+
+def test_outcome_needs_a_reported_outcome():
+    assert has_answer_type("outcome", "The council voted 7-2 on Monday to approve the plan.", set())
+    assert has_answer_type("outcome", "The two sides have agreed to resume talks next week.", set())
+    assert not has_answer_type("outcome", "The appeal will be heard by the tribunal on September 9.", set())
+    assert not has_answer_type("outcome", "The US believed there was an agreed forum for talks in Turkey.", set())
 
 
 def test_cause_needs_words_that_give_a_cause():
@@ -202,6 +226,18 @@ def harbor(tmp_path_factory):
     a.ingest([EVALS_DIR / "corpus_harbor"])
     yield a
     a.close()
+
+
+def test_outcome_the_articles_report_is_answered(harbor):
+    answer = harbor.ask("What did the council decide about the harbour expansion?")
+    assert not answer.abstained
+    assert "7-2" in answer.answer
+
+
+def test_outcome_of_a_dispute_still_under_way_abstains(harbor):
+    # The ferry strike has been called; no article reports how it was settled.
+    answer = harbor.ask("What deal did the ferry workers and Port Alder Transit finally settle on?")
+    assert answer.abstained, answer.answer
 
 
 @pytest.mark.parametrize("question", ["What share of the harbour expansion will the city pay?",
