@@ -26,10 +26,10 @@ SAME_TERMS = 0.6  # share of the shorter sentence's terms found in the other: th
 SAME_TERMS_CLOSE = 0.4  # ... enough when their vectors also agree closely
 CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
-STRICT_KINDS = {"money", "number", "date", "place", "person", "name", "cause", "outcome"}  # an answer holds one
-TYPED_MARGIN = 0.25
+TYPED_MARGIN = 0.25  # ... or within this, when it holds another candidate of what is asked (a second place)
 TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this much of the question to answer it
-COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has  # ... or within this, when it holds another candidate of what is asked (a second place)
+COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has
+STRICT_KINDS = {"money", "number", "date", "place", "person", "name", "cause", "outcome"}  # an answer holds one
 
 
 @dataclass
@@ -123,12 +123,26 @@ class Composer:
 
     def compose(self, question: str, evidence: Evidence, passages: list[Passage]) -> Answer:
         """Compose a cited answer from scored sentences, or abstain."""
-        hits = evidence.hits
-        best = hits[0] if hits else None
         conf = confidence(evidence, self.calibration)
-        if best is None or conf < self.calibration["threshold"] or evidence.absent_subject:
-            # (no article mentions what the question is about: "when is the runway due to be repaved?")
+        if not evidence.hits or conf < self.calibration["threshold"]:
             return self.abstain(question, conf, passages)
+        chosen = self.select(evidence)
+        if chosen is None:
+            return self.abstain(question, conf, passages)
+        chosen = self._with_rejoinders(chosen)
+        cited = {(h.doc_id, h.start) for group in chosen for h in group}
+        for group in chosen:
+            self._corroborate(group, cited)
+        return self._render(question, chosen, conf)
+
+    def select(self, evidence: Evidence) -> list[list[SentenceHit]] | None:
+        """The answer sentences for the evidence, or None when the answer rules (not the confidence threshold)
+        say the articles do not answer: what the question is about appears in no article, or no sentence
+        about the question holds the kind of thing it asks for."""
+        hits = evidence.hits
+        if not hits or evidence.absent_subject:  # "when is the runway due to be repaved?": no article has one
+            return None
+        best = hits[0]
         chosen = choose(hits, evidence.term_weights, self.max_sentences)
         if evidence.kind and not best.typed:
             # The thing asked for (a day, a name) often sits in the sentence next to the one that matches best.
@@ -142,14 +156,10 @@ class Composer:
             typed = next((h for h in hits if h.score >= best.score - TYPED_MARGIN and answers_kind(h, evidence)
                           and self._same_statement(h, chosen) is None), None)
             if typed is None:
-                return self.abstain(question, conf, passages)
+                return None
             chosen.insert(1 if len(chosen) else 0, [typed])
             del chosen[self.max_sentences:]
-        chosen = self._with_rejoinders(chosen)
-        cited = {(h.doc_id, h.start) for group in chosen for h in group}
-        for group in chosen:
-            self._corroborate(group, cited)
-        return self._render(question, chosen, conf)
+        return chosen
 
     def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> list[list[SentenceHit]]:
         """Follow each answer sentence with the next one of its article when that disputes it, and precede it

@@ -29,6 +29,7 @@ class Example:
     question: str
     answerable: bool
     evidence: Evidence
+    ruled_out: bool = False  # the answer rules abstain whatever the threshold (see Composer.select)
 
 
 def collect(set_files: list[Path], settings: Settings) -> list[Example]:
@@ -45,7 +46,8 @@ def collect(set_files: list[Path], settings: Settings) -> list[Example]:
             for q in question_set.questions:
                 passages = assistant.retriever.search(q.question, k=settings.passages_for_answer)
                 evidence = assistant.retriever.score_sentences(q.question, passages)
-                examples.append(Example(q.question, q.answerable, evidence))
+                ruled_out = assistant.composer.select(evidence) is None
+                examples.append(Example(q.question, q.answerable, evidence, ruled_out))
             assistant.close()
     return examples
 
@@ -73,12 +75,25 @@ def fit(examples: list[Example]) -> dict:
     return best
 
 
+def with_rules(examples: list[Example], params: dict) -> dict:
+    """How the fitted threshold and the answer rules do together: a question abstains when its confidence is
+    below the threshold or the rules rule it out. (The threshold is fitted on confidence alone, on purpose:
+    the rules are a second filter, not a reason to let more through the first.)"""
+    abstains = [e.ruled_out or confidence(e.evidence, params) < params["threshold"] for e in examples]
+    pos = [a for a, e in zip(abstains, examples) if e.answerable]
+    neg = [a for a, e in zip(abstains, examples) if not e.answerable]
+    return {"ruled_out": {"answerable": sum(e.ruled_out for e in examples if e.answerable),
+                          "unanswerable": sum(e.ruled_out for e in examples if not e.answerable)},
+            "balanced_accuracy": round((sum(neg) / max(len(neg), 1) + (len(pos) - sum(pos)) / max(len(pos), 1)) / 2, 4)}
+
+
 def calibrate(set_files: list[Path] | None = None, settings: Settings | None = None,
               out: Path = CALIBRATION_FILE) -> dict:
     """Fit the abstention rule on the calibration sets and write it to `out`."""
     set_files = set_files or [EVALS_DIR / "calibration.yaml"]
     examples = collect(set_files, settings or Settings())
     result = fit(examples)
+    result["with_answer_rules"] = with_rules(examples, result)
     result["fitted_on"] = [str(p.name) for p in set_files]
     result["questions"] = {"answerable": sum(e.answerable for e in examples),
                            "unanswerable": sum(not e.answerable for e in examples)}

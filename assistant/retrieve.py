@@ -108,8 +108,8 @@ _OUTCOME_RE = re.compile(
     r"\b(reached|signed|struck)\s+(a|an|the)\s+(\w+\s+)?(deal|agreement|settlement|accord)\b|"
     r"\b(voted|approved|upheld|dismissed|overturned|worked|succeeded|failed|backfired)\b", re.I)
 _CAUSE_RE = re.compile(r"\b(because|due to|owing to|caused by|sparked by|started by|triggered by|ignited by|"
-                       r"set off by|blame|blamed|blames|blaming|the cause|the result of|as a result|resulted from|led to|"
-                       r"causing)\b", re.I)
+                       r"set off by|blame|blamed|blames|blaming|the cause|the result of|as a result|resulted from|"
+                       r"led to|causing)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
 _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"

@@ -1,7 +1,7 @@
 import numpy as np
 
 from assistant.answer import confidence
-from assistant.calibrate import Example, fit
+from assistant.calibrate import Example, fit, with_rules
 from assistant.retrieve import Evidence, SentenceHit
 
 
@@ -26,6 +26,17 @@ def test_fit_uses_unseen_names_when_scores_overlap():
     result = fit(examples)
     assert result["unseen_name_weight"] > 0
     assert result["balanced_accuracy"] == 1.0
+
+
+def test_with_rules_counts_what_the_rules_rule_out():
+    examples = [Example(f"a{i}", True, _evidence(0.9)) for i in range(4)]
+    examples += [Example(f"u{i}", False, _evidence(0.3)) for i in range(2)]
+    examples += [Example(f"r{i}", False, _evidence(0.9), ruled_out=True) for i in range(2)]
+    params = {"coverage_weight": 0, "unseen_name_weight": 0, "unseen_word_weight": 0, "threshold": 0.6}
+    report = with_rules(examples, params)
+    assert report["ruled_out"] == {"answerable": 0, "unanswerable": 2}
+    assert report["balanced_accuracy"] == 1.0  # the threshold catches two, the rules the other two
+    assert fit(examples)["balanced_accuracy"] < 1.0  # the threshold alone cannot
 
 
 def test_confidence_is_zero_without_evidence():
