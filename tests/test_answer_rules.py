@@ -1,4 +1,4 @@
-"""What kind of thing a question asks for, and the answer rules built on it (real model, small corpus)."""
+"""The answer rules: typed answers, rejoinders, sentence choice, corroboration (real model, small corpora)."""
 
 import numpy as np
 import pytest
@@ -6,106 +6,8 @@ import pytest
 from assistant.answer import choose, same_statement
 from assistant.core import Assistant
 from assistant.lexical import terms
-from assistant.retrieve import SentenceHit, answer_type, asked_for, has_answer_type, outcome_subject
+from assistant.retrieve import SentenceHit
 from assistant.settings import EVALS_DIR, Settings
-
-
-@pytest.mark.parametrize("question, kind", [
-    ("How many drivers will strike?", "number"),
-    ("To what purity level is the uranium enriched?", "number"),
-    ("What was the total dollar cost of the storm damage?", "money"),
-    ("How much did the library cost to build?", "money"),
-    ("How much is the city contributing to the harbour?", "number"),
-    ("When does the walkout begin?", "date"),
-    ("On which day did the minister speak?", "date"),
-    ("Where were the talks held?", "place"),
-    ("What did she promise, and in which city?", "place"),  # a second interrogative joined by "and"
-    ("At which event, and in which city, did she speak?", "name"),  # the first one that says wins
-    ("Who chairs the conference?", "person"),
-    ("Besides the mayor, whose support will decide the vote?", "person"),
-    ("What is the name of the new ferry?", "name"),
-    ("Which developer is buying the school grounds?", "name"),
-    ("What sparked the wildfire?", "cause"),
-    ("What was the likely cause of the outage?", "cause"),
-    ("What was agreed when the delegations met in Muscat?", "outcome"),  # not a date: "when" is a conjunction
-    ("Which international gathering had he just addressed when he spoke?", "name"),
-    ("How did the minister describe the plan?", None),
-])
-def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
-    assert answer_type(question) == kind
-
-
-@pytest.mark.parametrize("question, words", [
-    ("By what margin did the council approve the plan?", "what margin"),
-    ("What was the total dollar cost of the damage?", "What was the total dollar cost"),
-    ("Who will head the delegation?", "Who"),
-    ("How did the minister describe the plan?", ""),
-])
-def test_asked_for_gives_the_words_that_ask(question, words):
-    assert asked_for(question)[1] == words
-
-
-@pytest.mark.parametrize("question, kind", [
-    ("What is the population of Port Alder?", "number"),  # not a place question: "of Port" is not the focus
-    ("What was the cost of the repairs?", "money"),
-])
-def test_focus_does_not_reach_past_of(question, kind):
-    assert answer_type(question) == kind
-
-
-def test_person_is_judged_by_surname():
-    known = {"who", "did", "trump", "meet"}
-    assert not has_answer_type("person", "He said President Donald Trump would travel.", known)
-    assert has_answer_type("person", "He met Foreign Minister Abbas Araghchi in Oman.", known)
-
-
-@pytest.mark.parametrize("question, subject", [
-    ("What did the tribunal rule on the appeal?", "the tribunal"),
-    ("What deal did the union and the airline finally settle on?", "the union and the airline"),
-    ("Has the congestion charge worked?", "the congestion charge"),
-    ("What was agreed at the summit?", ""),
-])
-def test_outcome_questions_and_who_decided(question, subject):
-    assert answer_type(question) == "outcome"
-    assert outcome_subject(question) == subject
-
-
-@pytest.mark.parametrize("question", ["Do the two sides agree on the agenda?",
-                                      "How would the city react if the union decided to strike again?"])
-def test_agree_or_decide_in_a_clause_is_not_an_outcome_question(question):
-    assert answer_type(question) != "outcome"
-
-
-def test_outcome_needs_a_reported_outcome():
-    assert has_answer_type("outcome", "The council voted 7-2 on Monday to approve the plan.", set())
-    assert has_answer_type("outcome", "The two sides have agreed to resume talks next week.", set())
-    assert not has_answer_type("outcome", "The appeal will be heard by the tribunal on September 9.", set())
-    assert not has_answer_type("outcome", "The US believed there was an agreed forum for talks in Turkey.", set())
-
-
-def test_cause_needs_words_that_give_a_cause():
-    assert has_answer_type("cause", "The fire was started by a downed power line, investigators said.", set())
-    assert has_answer_type("cause", "Officials blamed the outage on a failed transformer.", set())
-    assert not has_answer_type("cause", "The fire spread quickly after the wind rose on Monday.", set())
-
-
-def test_a_day_is_not_a_name():
-    asked = {"what", "is", "the", "name", "of", "firefighter"}
-    assert not has_answer_type("name", "One firefighter was treated and released on Tuesday.", asked)
-    assert has_answer_type("name", "Firefighter Dana Cole was treated on Tuesday.", asked)
-
-
-def test_money_needs_an_amount_of_money():
-    asked = {"how", "much", "did", "the", "library", "cost"}
-    assert not has_answer_type("money", "The library took three years to build.", asked)
-    assert has_answer_type("money", "The library cost $12.5 million.", asked)
-    assert has_answer_type("money", "It cost 4 million euros.", asked)
-
-
-def test_name_needs_a_proper_name_the_question_lacks():
-    asked = {"what", "is", "the", "name", "of", "new", "ferry"}
-    assert not has_answer_type("name", "The city bought a new ferry last year.", asked)
-    assert has_answer_type("name", "The new ferry is called the Kestrel Star.", asked)
 
 
 STRIKE = """Bus drivers to strike in Eastvale
