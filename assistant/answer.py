@@ -52,6 +52,7 @@ class Citation:
 class AnswerSentence:
     text: str
     citations: list[int]
+    disputes: int | None = None  # the (1-based) answer sentence this one contradicts: sources disagree
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,11 +130,11 @@ class Composer:
         chosen = self.select(evidence)
         if chosen is None:
             return self.abstain(question, conf, passages)
-        chosen = self._with_rejoinders(chosen)
+        chosen, disputes = self._with_rejoinders(chosen)
         cited = {(h.doc_id, h.start) for group in chosen for h in group}
         for group in chosen:
             self._corroborate(group, cited)
-        return self._render(question, chosen, conf)
+        return self._render(question, chosen, conf, disputes)
 
     def select(self, evidence: Evidence) -> list[list[SentenceHit]] | None:
         """The answer sentences for the evidence, or None when the answer rules (not the confidence threshold)
@@ -161,11 +162,14 @@ class Composer:
             del chosen[self.max_sentences:]
         return chosen
 
-    def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> list[list[SentenceHit]]:
+    def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> tuple[list[list[SentenceHit]], dict[int, int]]:
         """Follow each answer sentence with the next one of its article when that disputes it, and precede it
         with the one before when it disputes that ("The airline put the figure at 118."). A sentence keeps its
-        claim and rejoinder: when the answer grows too long, the lowest-ranked sentence goes with both."""
+        claim and rejoinder: when the answer grows too long, the lowest-ranked sentence goes with both.
+
+        Returns the groups and, by position, which earlier group each disputing one answers."""
         units: list[list[list[SentenceHit]]] = []
+        answers: dict[int, int] = {}  # id(disputing group) -> id(disputed group)
         taken = list(chosen)
         for group in chosen:
             unit = [group]
@@ -173,14 +177,18 @@ class Composer:
             if claim is not None and self._same_statement(claim, taken) is None:
                 unit.insert(0, [claim])
                 taken.append([claim])
+                answers[id(group)] = id(unit[0])
             reply = self.retriever.rejoinder(group[0])
             if reply is not None and self._same_statement(reply, taken) is None:
                 unit.append([reply])
                 taken.append([reply])
+                answers[id(unit[-1])] = id(group)
             units.append(unit)
         while len(units) > 1 and sum(map(len, units)) > self.max_sentences:
             units.pop()
-        return [group for unit in units for group in unit][: max(self.max_sentences, len(units[0]) if units else 0)]
+        groups = [group for unit in units for group in unit][: max(self.max_sentences, len(units[0]) if units else 0)]
+        at = {id(group): i for i, group in enumerate(groups)}
+        return groups, {at[a]: at[b] for a, b in answers.items() if a in at and b in at}
 
     def abstain(self, question: str, conf: float, passages: list[Passage]) -> Answer:
         text = load_prompt("abstain").format(articles=self.store.article_count(), question=question.strip())
@@ -214,17 +222,21 @@ class Composer:
             group.append(SentenceHit(doc_id, s.start, s.end, s.vector, sim, 0.0, 0.0, 0, head.score))
             cited.add((doc_id, s.start))
 
-    def _render(self, question: str, chosen: list[list[SentenceHit]], conf: float) -> Answer:
+    def _render(self, question: str, chosen: list[list[SentenceHit]], conf: float,
+                disputes: dict[int, int] | None = None) -> Answer:
         citations: list[Citation] = []
         sentences: list[AnswerSentence] = []
-        for group in chosen:
+        disputes = disputes or {}
+        for i, group in enumerate(chosen):
             numbers = []
             for hit in group:
                 citation = self._cite(len(citations) + 1, hit)
                 citations.append(citation)
                 numbers.append(citation.n)
             head = citations[numbers[0] - 1].quote
-            sentences.append(AnswerSentence(" ".join(head.split()), numbers))
+            disputed = disputes.get(i)
+            sentences.append(AnswerSentence(" ".join(head.split()), numbers,
+                                            None if disputed is None else disputed + 1))
         text = " ".join(s.text + " " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
         return Answer(question, text, False, citations, sentences, conf)
 

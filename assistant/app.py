@@ -42,6 +42,7 @@ CSS = """
 .claim { border-left: 3px solid var(--color-accent); padding-left: 10px; margin-bottom: 10px; }
 .claim-head { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin: 0 0 6px; }
 .corroborated { color: var(--color-accent); font-weight: 600; }
+.disputed { color: #b45309; font-weight: 600; }
 .cite, .closest { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
   margin-bottom: 8px; background: var(--block-background-fill); scroll-margin-top: 12px; }
 .cite:target { outline: 2px solid var(--color-accent); box-shadow: 0 0 0 4px var(--color-accent-soft); }
@@ -146,6 +147,11 @@ def evidence_html(answer: Answer, article_text: Callable[[str], str], turn: int)
         cited = [by_n[n] for n in sentence.citations if n in by_n]
         sources = len({c.doc_id for c in cited})
         tag = f' · <span class="corroborated">reported by {sources} sources</span>' if sources > 1 else ""
+        if sentence.disputes:
+            tag += f' · <span class="disputed">disputes answer sentence {sentence.disputes}: sources disagree</span>'
+        elif any(s.disputes == i for s in answer.sentences):
+            tag += ' · <span class="disputed">disputed below: sources disagree</span>'
+
         cards = "".join(_citation_card(c, article_text(c.doc_id), turn) for c in cited)
         claims.append(f'<section class="claim"><p class="claim-head">Answer sentence {i}{tag}</p>{cards}</section>')
     return f'<div class="evidence">{head}{"".join(claims)}</div>'

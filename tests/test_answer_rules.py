@@ -43,6 +43,10 @@ def test_disputed_figure_is_answered_with_both_sides(eastvale):
     assert not answer.abstained
     assert "410" in answer.answer and "350" in answer.answer
     assert answer.answer.index("410") < answer.answer.index("350")  # the claim, then the rejoinder
+    claim = next(i for i, s in enumerate(answer.sentences, start=1) if "410" in s.text)
+    reply = next(s for s in answer.sentences if "350" in s.text)
+    assert reply.disputes == claim  # marked, so the chat page can say the sources disagree
+    assert all(s.disputes is None for s in answer.sentences if s is not reply)
 
 
 def test_typed_question_the_articles_cannot_answer_abstains(eastvale):

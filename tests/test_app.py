@@ -104,6 +104,18 @@ def test_evidence_says_reported_by_n_sources_when_articles_agree():
     assert 'href="https://example.org/a"' in evidence and "Outlet b" in evidence and "2026-02-05" in evidence
 
 
+def test_evidence_says_when_sources_disagree():
+    c1 = Citation(1, "a", "T", "Union", "", "", "The union says 230 crew will strike.", 0, 36)
+    c2 = Citation(2, "a", "T", "Union", "", "", "The agency disputes that figure, saying 210.", 37, 81)
+    answer = Answer("q", "... [1] ... [2]", False, [c1, c2],
+                    [AnswerSentence(c1.quote, [1]), AnswerSentence(c2.quote, [2], disputes=1)])
+    evidence = evidence_html(answer, lambda _: c1.quote + " " + c2.quote, turn=1)
+    assert evidence.count('class="disputed"') == 2
+    assert "disputes answer sentence 1" in evidence and "disputed below" in evidence
+    plain = Answer("q", "Q. [1]", False, [c1], [AnswerSentence(c1.quote, [1])])
+    assert 'class="disputed"' not in evidence_html(plain, lambda _: c1.quote, turn=1)
+
+
 def test_evidence_links_only_web_urls():
     c = Citation(1, "a", "T", "S", "javascript:alert(1)", "", "Q.", 0, 2)
     answer = Answer("q", "Q. [1]", False, [c], [AnswerSentence("Q.", [1])])
