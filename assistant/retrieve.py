@@ -64,8 +64,14 @@ class SentenceHit:
 # A sentence answering the one before it: "But ...", "X disputes that figure", "Tehran denied ...".
 _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disputed|disputing|denies|denied|"
                            r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b|"
-                           + r"\b(that|the|this|those|these) (figures?|numbers?|estimates?|counts?|claims?|tally|"
-                           r"total|account)\b(?! of\b)", re.I)  # "Ridgeline Air put the figure at 118."
+                           + r"\b(that|this|those|these) (figures?|numbers?|estimates?|counts?|claims?|tally|total|"
+                           r"account)\b(?! of\b)|\bputs? (the|its|their) (figure|number|total|count|toll|tally) at\b",
+                           re.I)  # "X disputes that figure", "Ridgeline Air put the figure at 118."
+
+
+def answers_previous(sentence: str) -> bool:
+    """The sentence disputes or answers the one before it ("X disputes that figure", "But ...")."""
+    return bool(_REJOINDER_RE.search(sentence))
 
 
 @dataclass
@@ -239,7 +245,7 @@ class Retriever:
         if at is None or at + 1 >= len(around):
             return None
         s, pid = around[at + 1]
-        if not _REJOINDER_RE.search(self.store.article_text(s.doc_id)[s.start : s.end]):
+        if not answers_previous(self.store.article_text(s.doc_id)[s.start : s.end]):
             return None
         return self._hit(s, pid, hit, hit.typed)
 
@@ -249,7 +255,7 @@ class Retriever:
         around, at = self._around(hit)
         if not at:
             return None
-        if not _REJOINDER_RE.search(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
+        if not answers_previous(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
             return None
         s, pid = around[at - 1]
         return self._hit(s, pid, hit, hit.typed)

@@ -6,7 +6,7 @@ import pytest
 from assistant.answer import choose, same_statement
 from assistant.core import Assistant
 from assistant.lexical import terms
-from assistant.retrieve import SentenceHit
+from assistant.retrieve import SentenceHit, answers_previous
 from assistant.settings import EVALS_DIR, Settings
 
 
@@ -164,3 +164,15 @@ def test_question_about_something_no_article_mentions_abstains(eastvale):
     answer = eastvale.ask("When is the planetarium at the new central library due to open?")
     assert answer.abstained, answer.answer
     assert not eastvale.ask("When did the new central library open?").abstained
+
+
+@pytest.mark.parametrize("sentence, answers", [
+    ("Port Alder Transit disputes that figure, saying only 210 are covered.", True),
+    ("Ridgeline Air put the figure at 118.", True),
+    ("That estimate is far too low, the union said.", True),
+    ("But the ministry denied any such meeting had taken place.", True),
+    ("The total came to $48 million.", False),  # "the total" alone refers back to nothing
+    ("Officials said the number of cases rose.", False),
+])
+def test_answers_previous(sentence, answers):
+    assert answers_previous(sentence) is answers
