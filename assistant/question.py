@@ -34,9 +34,10 @@ _ANSWER_TYPES = [
                           r"spokesperson|trustee|councillor|councilor|commander|chief|officer|director|manager|"
                           r"judge|mayor|governor|ambassador|negotiator|envoy|candidate|executive|lawyer|"
                           r"doctor|surgeon|nurse|pilot|firefighter|resident|member|founder|owner)\b", re.I)),
-    ("name", re.compile(_FOCUS + r"(names?|company|companies|firm|developer|business|organi[sz]ation|group|"
-                        r"agency|body|team|club|party|newspaper|outlet|ship|vessel|brand|airline|bank|"
-                        r"charity|union|event|conference|summit|gathering|festival)\b", re.I)),
+    # (only nouns whose answer is a proper name: "which group of workers" or "what event" may not be)
+    ("name", re.compile(_FOCUS + r"(names?|company|companies|firm|developer|organi[sz]ation|agency|party|"
+                        r"newspaper|outlet|ship|vessel|brand|airline|bank|charity|conference|summit|"
+                        r"festival)\b", re.I)),
     ("cause", re.compile(r"what (caused|causes|sparked|started|triggered|ignited|set off)\b|"
                          r"what (is|was|were) the (main |likely |immediate )?(cause|causes|trigger)\b", re.I)),
 ]
@@ -51,7 +52,7 @@ _OUTCOME_QUESTION_RE = re.compile(
     r"^\W*what (\w+ )?did (?P<who>.{0,80}?) (finally |eventually |ultimately )?(rule|decide|agree|settle|conclude|"
     r"resolve)\b|"
     r"^\W*(has|have|did) (?P<what>.{0,80}?) (work|worked|succeed|succeeded|pay off|paid off|backfire|"
-    r"backfired)\b", re.I)
+    r"backfired)(\s*\?|\s*$| as (planned|intended|hoped))", re.I)  # not "did she work in Tehran"
 # ... and a sentence that reports an outcome (not "an agreed forum", not talks that "would take place").
 _OUTCOME_RE = re.compile(
     r"\b(agreed|decided|ruled|settled)\s+(to|on|that|upon|in favou?r)\b|"
