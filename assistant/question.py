@@ -34,10 +34,10 @@ _ANSWER_TYPES = [
                           r"spokesperson|trustee|councillor|councilor|commander|chief|officer|director|manager|"
                           r"judge|mayor|governor|ambassador|negotiator|envoy|candidate|executive|lawyer|"
                           r"doctor|surgeon|nurse|pilot|firefighter|resident|member|founder|owner)\b", re.I)),
-    # (only nouns whose answer is a proper name: "which group of workers" or "what event" may not be)
+    # (only nouns whose answer is a proper name: "what group of workers" or "what event forced..." may not be)
     ("name", re.compile(_FOCUS + r"(names?|company|companies|firm|developer|organi[sz]ation|agency|party|"
                         r"newspaper|outlet|ship|vessel|brand|airline|bank|charity|conference|summit|"
-                        r"festival)\b", re.I)),
+                        r"festival)\b|which (\w+ )?(event|gathering)\b", re.I)),
     ("cause", re.compile(r"what (caused|causes|sparked|started|triggered|ignited|set off)\b|"
                          r"what (is|was|were) the (main |likely |immediate )?(cause|causes|trigger)\b", re.I)),
 ]

@@ -15,7 +15,7 @@ from assistant.question import answer_type, asked_for, has_answer_type, outcome_
     ("On which day did the minister speak?", "date"),
     ("Where were the talks held?", "place"),
     ("What did she promise, and in which city?", "place"),  # a second interrogative joined by "and"
-    ("At which event, and in which city, did she speak?", "place"),  # the joined one says what it asks
+    ("At which event, and in which city, did she speak?", "name"),  # the first one that says wins
     ("Who chairs the conference?", "person"),
     ("Besides the mayor, whose support will decide the vote?", "person"),
     ("What is the name of the new ferry?", "name"),
@@ -25,7 +25,7 @@ from assistant.question import answer_type, asked_for, has_answer_type, outcome_
     ("What sparked the wildfire?", "cause"),
     ("What was the likely cause of the outage?", "cause"),
     ("What was agreed when the delegations met in Muscat?", "outcome"),  # not a date: "when" is a conjunction
-    ("Which international gathering had he just addressed when he spoke?", None),  # "when" is a conjunction
+    ("Which international gathering had he just addressed when he spoke?", "name"),  # not a date question
     ("How did the minister describe the plan?", None),
 ])
 def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
