@@ -149,8 +149,7 @@ class Composer:
             # The thing asked for (a day, a name) often sits in the sentence next to the one that matches best.
             near = self.retriever.nearby_typed(best, evidence)
             if near is not None and self._same_statement(near, chosen) is None:
-                chosen.insert(1 if len(chosen) else 0, [near])
-                del chosen[self.max_sentences:]
+                self._second(chosen, near)
         if evidence.kind in STRICT_KINDS and not any(answers_kind(group[0], evidence) for group in chosen):
             # Asked for a number (a name, a day...): bring in the best candidate about the question that holds
             # one; when none does, the articles mention the topic but do not answer the question.
@@ -158,9 +157,13 @@ class Composer:
                           and self._same_statement(h, chosen) is None), None)
             if typed is None:
                 return None
-            chosen.insert(1 if len(chosen) else 0, [typed])
-            del chosen[self.max_sentences:]
+            self._second(chosen, typed)
         return chosen
+
+    def _second(self, chosen: list[list[SentenceHit]], hit: SentenceHit) -> None:
+        """Put `hit` right after the best sentence, dropping the last one if the answer is full."""
+        chosen.insert(1 if chosen else 0, [hit])
+        del chosen[self.max_sentences:]
 
     def _with_rejoinders(self, chosen: list[list[SentenceHit]]) -> tuple[list[list[SentenceHit]], dict[int, int]]:
         """Follow each answer sentence with the next one of its article when that disputes it, and precede it

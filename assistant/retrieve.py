@@ -188,8 +188,9 @@ class Retriever:
         seen = {t for t in qterms if df[t] and t not in focus}
         specific = frozenset(t for t in seen if df[t] < self._common_df()) or frozenset(seen or qterms)
         subject = subject_of(question)
-        subject_terms = terms(subject)
-        absent = subject if subject_terms and not any(self.store.lexical.doc_freq(subject_terms).values()) else ""
+        subject_terms = terms(subject)  # part of the question, so their counts are mostly in `df` already
+        df |= self.store.lexical.doc_freq([t for t in subject_terms if t not in df])
+        absent = subject if subject_terms and not any(df[t] for t in subject_terms) else ""
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
                         frozenset(focus), absent)
@@ -211,9 +212,9 @@ class Retriever:
         doc_id, _, idx = hit.passage_id.rpartition("#")
         ids = [f"{doc_id}#{i}" for i in range(int(idx) - 1, int(idx) + 2) if i >= 0]
         nodes = self.store.nodes(passage_ids=ids)
+        by_passage = self.store.sentences([node.metadata["rowid"] for node in nodes.values()])
         around = sorted(((s, node.node_id) for node in nodes.values()
-                         for s in self.store.sentences([node.metadata["rowid"]]).get(node.metadata["rowid"], [])
-                         if s.citable), key=lambda c: c[0].start)
+                         for s in by_passage.get(node.metadata["rowid"], []) if s.citable), key=lambda c: c[0].start)
         at = next((i for i, (s, _) in enumerate(around) if s.start == hit.start and s.end == hit.end), None)
         return around, at
 
@@ -252,10 +253,10 @@ class Retriever:
     def antecedent(self, hit: SentenceHit) -> SentenceHit | None:
         """The previous sentence of the hit's article when the hit answers it ("The airline put the figure at
         118."): the claim it disputes belongs in the answer too."""
+        if not answers_previous(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
+            return None  # (checked first: most sentences answer nothing, and need no look at their neighbours)
         around, at = self._around(hit)
         if not at:
-            return None
-        if not answers_previous(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
             return None
         s, pid = around[at - 1]
         return self._hit(s, pid, hit, hit.typed)

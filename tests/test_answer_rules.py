@@ -27,13 +27,19 @@ The council has set aside $2 million for books and computers over the next five 
 """
 
 
+def _ingested(tmp_path_factory, name: str, corpus) -> Assistant:
+    """An Assistant with the real model over its own temporary store holding `corpus`."""
+    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp(f"{name}-store")))
+    a.ingest([corpus])
+    return a
+
+
 @pytest.fixture(scope="module")
 def eastvale(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("eastvale")
     (corpus / "strike.txt").write_text(STRIKE, encoding="utf-8")
     (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
-    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp("eastvale-store")))
-    a.ingest([corpus])
+    a = _ingested(tmp_path_factory, "eastvale", corpus)
     yield a
     a.close()
 
@@ -128,8 +134,7 @@ def test_same_statement_allows_one_report_to_give_fewer_figures():
 
 @pytest.fixture(scope="module")
 def harbor(tmp_path_factory):
-    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp("harbor-store")))
-    a.ingest([EVALS_DIR / "corpus_harbor"])
+    a = _ingested(tmp_path_factory, "harbor", EVALS_DIR / "corpus_harbor")
     yield a
     a.close()
 
