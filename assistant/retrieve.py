@@ -108,12 +108,17 @@ class DenseRetriever(BaseRetriever):
 class LexicalRetriever(BaseRetriever):
     """Best BM25 passages from the sidecar's FTS5 index."""
 
+    # FTS5 floors the idf of a term in over half the passages at 1e-6, so a passage matched only by such
+    # terms scores about 1e-6. Its rank says nothing, yet rank fusion would credit it like a real match.
+    NO_MATCH = 1e-4
+
     def __init__(self, store: Store, k: int = CANDIDATES):
         super().__init__()
         self.store, self.k = store, k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = self.store.lexical.search(terms(query_bundle.query_str), self.k)
+        hits = [(r, s) for r, s in self.store.lexical.search(terms(query_bundle.query_str), self.k)
+                if s > self.NO_MATCH]
         nodes = {n.metadata["rowid"]: n for n in self.store.nodes(rowids=[r for r, _ in hits]).values()}
         return [NodeWithScore(node=nodes[r], score=s) for r, s in hits if r in nodes]
 

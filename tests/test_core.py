@@ -9,6 +9,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.core import is_follow_up, retrieval_query
 from assistant.errors import BadQuestion
+from assistant.lexical import terms
 from assistant.settings import SEEDS_DIR
 from tests.fakes import HashEmbedding
 
@@ -189,6 +190,17 @@ def test_search_finds_the_article_that_has_the_words(seeded):
     assert top.doc_id.startswith("003")
     assert "Michelangelo" in top.text
     assert top.source == "NDTV"
+
+
+def test_lexical_ranking_leaves_out_passages_matched_only_by_common_words(seeded):
+    # "Rubio" is in most passages: FTS5 gives it an idf of ~0, so ranking those passages would hand them rank
+    # fusion credit for nothing ("Who interviewed Rubio for Bloomberg?" lost the Bloomberg passage that way).
+    lexical = seeded.retriever.lexical
+    assert seeded.store.lexical.search(terms("Rubio"), 5)  # they match...
+    assert lexical.retrieve("Rubio") == []  # ...but are not ranked
+    found = lexical.retrieve("Who interviewed Rubio for Bloomberg?")
+    assert found and all(re.search("Bloomberg|interview", hit.node.get_content()) for hit in found)
+    assert any("Micklethwait" in hit.node.get_content() for hit in found)
 
 
 def test_search_carries_article_metadata(seeded):
