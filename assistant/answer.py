@@ -125,7 +125,7 @@ class Composer:
     def compose(self, question: str, evidence: Evidence, passages: list[Passage]) -> Answer:
         """Compose a cited answer from scored sentences, or abstain."""
         conf = confidence(evidence, self.calibration)
-        if not evidence.hits or conf < self.calibration["threshold"]:
+        if not evidence.hits or (conf < self.calibration["threshold"] and not names_the_person(evidence)):
             return self.abstain(question, conf, passages)
         chosen = self.select(evidence)
         if chosen is None:
@@ -150,6 +150,11 @@ class Composer:
             near = self.retriever.nearby_typed(best, evidence)
             if near is not None and self._same_statement(near, chosen) is None:
                 self._second(chosen, near)
+        if evidence.kind == "identity" and not any(group[0].typed for group in chosen):
+            # "Who is X?": the sentence that gives X's role, when one does, whatever its rank
+            role = next((h for h in hits if h.typed and self._same_statement(h, chosen) is None), None)
+            if role is not None:
+                self._second(chosen, role)
         if evidence.kind in STRICT_KINDS and not any(answers_kind(group[0], evidence) for group in chosen):
             # Asked for a number (a name, a day...): bring in the best candidate about the question that holds
             # one; when none does, the articles mention the topic but do not answer the question.
@@ -251,6 +256,12 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
+
+
+def names_the_person(evidence: Evidence) -> bool:
+    """A "Who is Dana Whitcombe?" question whose best sentence names that person in full. The confidence
+    threshold does not apply: a name the embedding model has never seen scores low however exact the match."""
+    return evidence.kind == "identity" and bool(evidence.hits) and evidence.hits[0].overlap >= 1.0 - 1e-9
 
 
 def answers_kind(hit: SentenceHit, evidence: Evidence) -> bool:

@@ -1,8 +1,8 @@
 """Reading a question: what kind of thing it asks for, and whether a sentence holds one.
 
-A question's kind (money, a number, a date, a place, a person, a name, a cause, an outcome) is read where
-its own interrogative starts; `has_answer_type` tells whether a sentence holds something of that kind that
-the question does not already name. The answer rules in `answer.py` use both to abstain when the articles
+A question's kind (money, a number, a date, a place, a person, a name, a cause, an outcome, or who a named
+person is) is read where its own interrogative starts; `has_answer_type` tells whether a sentence holds
+something of that kind that the question does not already name. The answer rules in `answer.py` use both to abstain when the articles
 mention the topic but not what is asked.
 """
 
@@ -15,6 +15,13 @@ from .lexical import words
 # Each pattern is tried where the question's own interrogative starts (see `answer_type`), so the "when" of
 # "What was agreed when they met?" does not make it a question about a date.
 _FOCUS = r"(what|which) ((is|was|are|were|will be) )?(the )?((?!of\b)\w+ ){0,2}?"  # "what was the total dollar cost"
+_ROLES = (r"(person|official|leader|minister|president|chairman|chairwoman|chair|editor|journalist|reporter|aide|"
+          r"spokesman|spokeswoman|spokesperson|trustee|councillor|councilor|commander|chief|officer|director|"
+          r"manager|judge|mayor|governor|ambassador|negotiator|envoy|candidate|executive|lawyer|doctor|surgeon|"
+          r"nurse|pilot|firefighter|resident|member|founder|owner|secretary|king|queen|prince|pope|ayatollah|"
+          r"chancellor|premier|senator|congressman|congresswoman|general|captain|commissioner|superintendent|"
+          r"principal|professor|dean|head|deputy|adviser|advisor|analyst|economist|researcher|activist|"
+          r"sheriff|coach|ceo|chairperson|emperor|editor-in-chief)")
 _ANSWER_TYPES = [
     ("list", re.compile(r"(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
                         r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
@@ -29,11 +36,7 @@ _ANSWER_TYPES = [
     ("date", re.compile(r"when\b|" + _FOCUS + r"(day|date|year|month|time|weekday|hour)\b", re.I)),
     ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
                          r"state|province)\b", re.I)),
-    ("person", re.compile(r"(who|whom|whose)\b|" + _FOCUS + r"(person|official|leader|minister|president|"
-                          r"chairman|chairwoman|chair|editor|journalist|reporter|aide|spokesman|spokeswoman|"
-                          r"spokesperson|trustee|councillor|councilor|commander|chief|officer|director|manager|"
-                          r"judge|mayor|governor|ambassador|negotiator|envoy|candidate|executive|lawyer|"
-                          r"doctor|surgeon|nurse|pilot|firefighter|resident|member|founder|owner)\b", re.I)),
+    ("person", re.compile(r"(who|whom|whose)\b|" + _FOCUS + _ROLES + r"\b", re.I)),
     # (only nouns whose answer is a proper name: "what group of workers" or "what event forced..." may not be)
     ("name", re.compile(_FOCUS + r"(names?|company|companies|firm|developer|organi[sz]ation|agency|party|"
                         r"newspaper|outlet|ship|vessel|brand|airline|bank|charity|conference|summit|"
@@ -41,6 +44,9 @@ _ANSWER_TYPES = [
     ("cause", re.compile(r"what (caused|causes|sparked|started|triggered|ignited|set off)\b|"
                          r"what (is|was|were) the (main |likely |immediate )?(cause|causes|trigger)\b", re.I)),
 ]
+# "Who is Ali Shamkhani?", "Who was Nadia Kovac?": asks who a named person is (a role), not for a name.
+_IDENTITY_RE = re.compile(r"^\W*[Ww]ho\s+(is|was|are|were)\s+(?!.*(’s|'s)\b)(?!.*\b" + _ROLES + r"\b)[A-Z][\w’'-]*"
+                          r"(\s+[A-Z][\w’'-]*)*\s*\??\W*$")  # not "Who is Iran's Supreme Leader?"
 # Where a question's interrogatives start: the first one, and any joined to it ("..., and in which city").
 _WH_RE = re.compile(r"\b(what|which|who|whom|whose|when|where|how)\b", re.I)
 _JOINED_WH_RE = re.compile(r"\b(and|or)\s+(\w+\s+)?$", re.I)
@@ -82,6 +88,11 @@ _SUBJECT_RE = re.compile(r"^\W*(?:when|where|how|why|who)\s+(?:much\s+|many\s+|o
                          r"((?:(?!(?:at|in|on|of|for|to|from|with|by|about|against|between|during|due|be|been|being|"
                          r"and|or|that|who|which|itself)\b)[\w’'-]+\s*){1,3})", re.I)
 _PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
+_IDENTITY_WORDS = {"who", "is", "was", "are", "were"}
+_ROLE_BEFORE_RE = re.compile(r"\b" + _ROLES + r"[\w’'-]*\s+(\S+\s+){0,2}$", re.I)  # "union *president* Dana Whitcombe"
+_RUN_RE = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")  # a run of capitalised words
+_ROLE_AFTER_RE = re.compile(r"[’']?s?,\s+(the|a|an|who|whose|its|his|her)\b|\s+\((the|a|an)\b")  # "X, a top aide"
+_TITLE_RE = re.compile(r"\b([A-Z][\w’'-]*\s+){1,2}$")  # the capitalised words right before a name
 NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
 _PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
@@ -101,6 +112,8 @@ def asked_for(question: str) -> tuple[str | None, str]:
     outcome = _OUTCOME_QUESTION_RE.match(question)
     if outcome:
         return "outcome", ""
+    if _IDENTITY_RE.match(question):  # "Who is Shamkhani?" asks what the named person is, not for a name
+        return "identity", ""
     for m in _WH_RE.finditer(question):
         if m.start() and not _JOINED_WH_RE.search(question[: m.start()]) and m.start() != _first_wh(question):
             continue
@@ -122,10 +135,16 @@ def _first_wh(question: str) -> int:
     return m.start() if m else -1
 
 
-def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -> bool:
-    """True when the sentence holds something of that kind that the question does not already name."""
-    def new(span: str) -> bool:
-        return any(w not in question_words for w in words(span))
+def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
+                    topic_names: frozenset[str] = frozenset()) -> bool:
+    """True when the sentence holds something of that kind that the question does not already name.
+
+    `topic_names` are names so common in the articles that they are their topic ("Rubio"), not an answer; a
+    person under a title the question asks about ("Who is the mayor?": "Mayor Elena Brask") still is one."""
+    known = question_words | topic_names
+
+    def new(span: str, known: set[str] = known) -> bool:
+        return any(w not in known for w in words(span))
 
     if kind == "list":  # an enumeration: "a, b, c and d" or "including ..."
         return sentence.count(",") >= 2 or " including " in sentence
@@ -138,8 +157,11 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
     if kind == "place":
         return any(new(m.group(1)) for m in _PLACE_RE.finditer(sentence))
     if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
-        return any(new(m.group(1).split()[-1]) for m in _NAME_RE.finditer(sentence)
+        return any(new(m.group(1).split()[-1], question_words if _titled(sentence, m, question_words) else known)
+                   for m in _NAME_RE.finditer(sentence)
                    if not _PLACE_BEFORE_RE.search(sentence, 0, m.start()))  # "on Mill Road" is a place
+    if kind == "identity":  # names the person with a role: "union president Dana Whitcombe", "Ali Shamkhani, a top aide"
+        return any(_has_role(sentence, run, question_words - _IDENTITY_WORDS) for run in _RUN_RE.finditer(sentence))
     if kind == "outcome":
         return bool(_OUTCOME_RE.search(sentence))
     if kind == "cause":  # says what brought it about ("after" or "amid" only say when)
@@ -147,6 +169,23 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str]) -
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
         return any(new(m.group(1)) and not _DATE_RE.fullmatch(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False
+
+
+def _has_role(sentence: str, run: re.Match, name: set[str]) -> bool:
+    """This run of capitalised words is the named person, with a role before or after it: "union president Dana
+    Whitcombe", "Vice President JD Vance", "Ali Shamkhani, a top aide"."""
+    found = [m for m in NAME_WORD_RE.finditer(run.group()) if set(words(m.group())) & name]
+    if not found:
+        return False
+    before = sentence[: run.start() + found[0].start()]
+    return bool(_ROLE_BEFORE_RE.search(before) or _ROLE_AFTER_RE.match(sentence, run.end()))
+
+
+def _titled(sentence: str, name: re.Match, question_words: set[str]) -> bool:
+    """The name carries a title the question asks about: "*Mayor* Elena Brask", "*Fire Chief* Ronan Aldercott"."""
+    title = _TITLE_RE.search(sentence, 0, name.start())
+    title_words = words((title.group() if title else "") + " " + " ".join(name.group(1).split()[:-2]))
+    return bool(title_words) and all(w in question_words for w in title_words)  # not "*US* President Trump"
 
 
 def value_owner(question: str, asking: str) -> str:

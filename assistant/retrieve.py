@@ -88,6 +88,7 @@ class Evidence:
     of_terms: frozenset = frozenset()  # "the cost *of the damage*": what the asked-for value belongs to
     focus_terms: frozenset = frozenset()  # the asking words' terms: "which *fire official*"
     absent_subject: str = ""  # "when is *the runway* ... due": what the question is about, when no article has it
+    topic_names: frozenset = frozenset()  # for name questions: names so common they are the articles' topic
 
 
 class DenseRetriever(BaseRetriever):
@@ -159,8 +160,8 @@ class Retriever:
         qterms = set(terms(question))
         qwords = set(words(question))
         kind, asking = asked_for(question)
-        if kind in ("name", "person"):  # names many passages carry are the corpus topic, not what is asked for
-            qwords |= self._topic_names(passages)
+        # names many passages carry are the corpus topic, not what is asked for
+        topic = frozenset(self._topic_names(passages)) if kind in ("name", "person") else frozenset()
         idf = self.store.lexical.idf(list(qterms))
         total = sum(idf.values()) or 1.0
         df = self.store.lexical.doc_freq(list(qterms))
@@ -183,7 +184,7 @@ class Retriever:
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)
                 novelty = len(sterms - qterms) / max(len(sterms), 1)
-                typed = has_answer_type(kind, sentence, qwords)
+                typed = has_answer_type(kind, sentence, qwords, topic)
                 score = (dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
                          + self.TYPE_WEIGHT * typed - self.ECHO_PENALTY * (novelty < 0.4))
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
@@ -198,7 +199,7 @@ class Retriever:
         absent = subject if subject_terms and not any(df[t] for t in subject_terms) else ""
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
-                        frozenset(focus), absent)
+                        frozenset(focus), absent, topic)
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
         """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""
@@ -237,7 +238,8 @@ class Retriever:
         text = self.store.article_text(hit.doc_id)
         candidates = [(abs(i - at), s, pid) for i, (s, pid) in enumerate(around)
                       if 0 < abs(i - at) <= reach
-                      and has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words)
+                      and has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words,
+                                         evidence.topic_names)
                       and evidence.specific_terms & term_set(text[s.start : s.end])]  # still on the question
         if not candidates:
             return None

@@ -27,6 +27,11 @@ from assistant.question import answer_type, asked_for, has_answer_type, outcome_
     ("What was agreed when the delegations met in Muscat?", "outcome"),  # not a date: "when" is a conjunction
     ("Which international gathering had he just addressed when he spoke?", "name"),  # not a date question
     ("How did the minister describe the plan?", None),
+    ("Who is Ali Shamkhani?", "identity"),  # asks what a named person is, not for a name
+    ("Who was Shamkhani", "identity"),
+    ("Who is Iran's Supreme Leader?", "person"),  # a role: the answer is a name
+    ("Who is the mayor?", "person"),
+    ("Who is President of Iran?", "person"),
 ])
 def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
     assert answer_type(question) == kind
@@ -54,6 +59,28 @@ def test_person_is_judged_by_surname():
     known = {"who", "did", "trump", "meet"}
     assert not has_answer_type("person", "He said President Donald Trump would travel.", known)
     assert has_answer_type("person", "He met Foreign Minister Abbas Araghchi in Oman.", known)
+
+
+def test_a_topic_name_is_an_answer_when_it_carries_the_title_asked_about():
+    known, topic = {"who", "is", "the", "mayor"}, frozenset({"elena", "brask", "trump"})  # names in most passages
+    assert has_answer_type("person", "Mayor Elena Brask toured Water Street.", known, topic)
+    assert has_answer_type("person", "The fire chief, Fire Chief Ronan Aldercott, spoke.", {"who", "fire", "chief"})
+    assert not has_answer_type("person", "Councillor Elena Brask spoke.", known, topic)  # not the title asked about
+    assert not has_answer_type("person", "He said US President Donald Trump would go.", {"who", "president"}, topic)
+    assert has_answer_type("person", "He said US President Donald Trump would go.", {"who", "president"})
+
+
+@pytest.mark.parametrize("sentence, has_role", [
+    ("The union president Dana Whitcombe said so.", True),
+    ("Ali Shamkhani, a top aide to the leader, spoke.", True),
+    ("It elaborated on remarks by Vice President JD Vance.", True),
+    ("Rubio told Bloomberg News Editor-in-Chief John Micklethwait.", True),
+    ("Whitcombe said the union would strike.", False),  # named, but nothing says who she is
+    ("The union president said so.", False),  # a role, but not hers
+])
+def test_identity_needs_the_name_with_a_role(sentence, has_role):
+    question_words = {"who", "is", "dana", "whitcombe", "ali", "shamkhani", "vance", "micklethwait"}
+    assert has_answer_type("identity", sentence, question_words) == has_role
 
 
 @pytest.mark.parametrize("question, subject", [
