@@ -125,7 +125,10 @@ class Composer:
     def compose(self, question: str, evidence: Evidence, passages: list[Passage]) -> Answer:
         """Compose a cited answer from scored sentences, or abstain."""
         conf = confidence(evidence, self.calibration)
-        if not evidence.hits or (conf < self.calibration["threshold"] and not names_the_person(evidence)):
+        if evidence.said:  # "What did Kessling say about the consultation?": his words on it, when a sentence has them
+            self._speaker_first(evidence)
+        if not evidence.hits or (conf < self.calibration["threshold"] and not names_the_person(evidence)
+                                 and not (evidence.said and self.retriever.speaks_on(evidence.hits[0], evidence.said))):
             return self.abstain(question, conf, passages)
         chosen = self.select(evidence)
         if chosen is None:
@@ -165,6 +168,15 @@ class Composer:
             self._second(chosen, typed)
         return chosen
 
+    def _speaker_first(self, evidence: Evidence, reach: int = 3) -> None:
+        """Move the best of the first few sentences that has the person asked about speaking on the topic asked
+        about to the front."""
+        for i, hit in enumerate(evidence.hits[:reach]):
+            if self.retriever.speaks_on(hit, evidence.said):
+                hit.score = max(hit.score, evidence.hits[0].score)
+                evidence.hits.insert(0, evidence.hits.pop(i))
+                return
+
     def _second(self, chosen: list[list[SentenceHit]], hit: SentenceHit) -> None:
         """Put `hit` right after the best sentence, dropping the last one if the answer is full."""
         chosen.insert(1 if chosen else 0, [hit])
@@ -179,8 +191,21 @@ class Composer:
         units: list[list[list[SentenceHit]]] = []
         answers: dict[int, int] = {}  # id(disputing group) -> id(disputed group)
         taken = list(chosen)
+        placed: set[int] = set()  # groups already in a unit
         for group in chosen:
+            if id(group) in placed:
+                continue
             unit = [group]
+            placed.add(id(group))
+            speaker = self.retriever.speaker(group[0])  # '"...," he said.' follows the sentence that says who he is
+            if speaker is not None:
+                earlier = self._same_statement(speaker, taken)
+                if earlier is None:
+                    unit.insert(0, [speaker])
+                    taken.append([speaker])
+                elif id(earlier) not in placed and _overlaps(speaker, earlier[0]):  # chosen lower down: move it up
+                    unit.insert(0, earlier)
+                    placed.add(id(earlier))
             claim = self.retriever.antecedent(group[0])
             if claim is not None and self._same_statement(claim, taken) is None:
                 unit.insert(0, [claim])

@@ -88,6 +88,11 @@ _SUBJECT_RE = re.compile(r"^\W*(?:when|where|how|why|who)\s+(?:much\s+|many\s+|o
                          r"((?:(?!(?:at|in|on|of|for|to|from|with|by|about|against|between|during|due|be|been|being|"
                          r"and|or|that|who|which|itself)\b)[\w’'-]+\s*){1,3})", re.I)
 _PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
+# "What did Kessling say about the consultation?", "What has Trump told reporters on Iran?"
+_SAID_QUESTION_RE = re.compile(
+    r"^\W*[Ww]hat (did|does|do|has|have|had) (?P<who>(the |a )?[A-Z][\w’'-]*(\s+[A-Z][\w’'-]*){0,3}) "
+    r"(say|said|tell|told|warn|warned|argue|argued|claim|claimed|write|wrote|add|added)\b(\s+\w+)??"
+    r"(\s+(about|of|on|regarding|concerning)\s+(?P<topic>.+?))?\W*$")
 _IDENTITY_WORDS = {"who", "is", "was", "are", "were"}
 _ROLE_BEFORE_RE = re.compile(r"\b" + _ROLES + r"[\w’'-]*\s+(\S+\s+){0,2}$", re.I)  # "union *president* Dana Whitcombe"
 _RUN_RE = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")  # a run of capitalised words
@@ -109,6 +114,8 @@ def answer_type(question: str) -> str | None:
 def asked_for(question: str) -> tuple[str | None, str]:
     """The kind asked for and the words that ask for it ("by what margin", "what is the name"): an answer
     gives a value for those words rather than repeating them."""
+    if _SAID_QUESTION_RE.match(question):  # "What did Forsythe say about the carry-over rule?" is not a ruling
+        return None, ""
     outcome = _OUTCOME_QUESTION_RE.match(question)
     if outcome:
         return "outcome", ""
@@ -122,6 +129,12 @@ def asked_for(question: str) -> tuple[str | None, str]:
             if found:
                 return kind, found.group()
     return None, ""
+
+
+def said_about(question: str) -> tuple[str, str] | None:
+    """Who is asked about and on what, in "What did Kessling say about the consultation?" (the topic may be "")."""
+    m = _SAID_QUESTION_RE.match(question)
+    return (m.group("who"), m.group("topic") or "") if m else None
 
 
 def outcome_subject(question: str) -> str:

@@ -13,7 +13,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from .lexical import term_set, terms, words
-from .question import NAME_WORD_RE, asked_for, has_answer_type, subject_of, value_owner
+from .question import NAME_WORD_RE, asked_for, has_answer_type, said_about, subject_of, value_owner
 from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
@@ -69,6 +69,14 @@ _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disput
                            re.I)  # "X disputes that figure", "Ridgeline Air put the figure at 118."
 
 
+# A quote attributed only to a pronoun: '"...," he said.' / '..., she added.'
+_PRONOUN_SPEAKER_RE = re.compile(r"[,.!?\"”]\s*[\"”]?\s*(he|she|they) (said|says|added|told \w+|argued|warned|noted|"
+                                 r"explained|insisted|complained|wrote)\W*$", re.I)
+# A sentence naming who is speaking: "Kessling said ...", "..., said board chair Lorraine Petch."
+_NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}(said|says|told|added|argued|warned|noted|"
+                               r"explained|insisted|complained|wrote)\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
+
+
 def answers_previous(sentence: str) -> bool:
     """The sentence disputes or answers the one before it ("X disputes that figure", "But ...")."""
     return bool(_REJOINDER_RE.search(sentence))
@@ -89,6 +97,7 @@ class Evidence:
     focus_terms: frozenset = frozenset()  # the asking words' terms: "which *fire official*"
     absent_subject: str = ""  # "when is *the runway* ... due": what the question is about, when no article has it
     topic_names: frozenset = frozenset()  # for name questions: names so common they are the articles' topic
+    said: tuple | None = None  # "What did *Kessling* say about *the consultation*?": (surname, topic terms)
 
 
 class DenseRetriever(BaseRetriever):
@@ -199,7 +208,27 @@ class Retriever:
         absent = subject if subject_terms and not any(df[t] for t in subject_terms) else ""
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
-                        frozenset(focus), absent, topic)
+                        frozenset(focus), absent, topic, self._said(question))
+
+    @staticmethod
+    def _said(question: str) -> tuple[str, frozenset] | None:
+        asked = said_about(question)
+        if asked is None:
+            return None
+        who, topic = asked
+        return words(who)[-1], frozenset(terms(topic))
+
+    def speaks_on(self, hit: SentenceHit, said: tuple[str, frozenset]) -> bool:
+        """The sentence is the person asked about speaking ("Kessling said ...", or a quote that ends "he said"
+        after a sentence naming Kessling) and holds every word of the topic asked about."""
+        surname, topic = said
+        if not topic <= hit.terms:
+            return False
+        text = self.store.article_text(hit.doc_id)[hit.start : hit.end]
+        if surname in words(text):
+            return bool(_NAMED_SPEAKER_RE.search(text))
+        speaker = self.speaker(hit)
+        return speaker is not None and surname in words(self.store.article_text(hit.doc_id)[speaker.start : speaker.end])
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
         """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""
@@ -266,6 +295,21 @@ class Retriever:
         if not at:
             return None
         s, pid = around[at - 1]
+        return self._hit(s, pid, hit, hit.typed)
+
+    def speaker(self, hit: SentenceHit) -> SentenceHit | None:
+        """The previous sentence of the hit's article when the hit is a quote whose speaker is only "he said" and
+        that sentence names someone saying something ("Kessling said families were told too late."): a quote
+        without its speaker does not tell a reader who said it."""
+        text = self.store.article_text(hit.doc_id)
+        if not _PRONOUN_SPEAKER_RE.search(text[hit.start : hit.end]):
+            return None
+        around, at = self._around(hit)
+        if not at:
+            return None
+        s, pid = around[at - 1]
+        if not _NAMED_SPEAKER_RE.search(text[s.start : s.end]):
+            return None
         return self._hit(s, pid, hit, hit.typed)
 
     def similar_sentences(self, vector: np.ndarray, k: int = 8) -> list[StoredSentence]:

@@ -27,6 +27,15 @@ The council has set aside $2 million for books and computers over the next five 
 """
 
 
+SCHOOL = """Eastvale board votes to close Elm Street Primary
+
+The Eastvale school board voted 4-3 on Monday to close Elm Street Primary at the end of the school year.
+Trustee Omar Bellweather voted against the closure. Bellweather said families had been brought in far too late.
+"We told parents in May and voted in June. That is not consultation, that is notification," he said.
+The board chair said falling enrolment had left the district no choice.
+"""
+
+
 def _ingested(tmp_path_factory, name: str, corpus) -> Assistant:
     """An Assistant with the real model over its own temporary store holding `corpus`."""
     a = Assistant(settings=Settings(store=tmp_path_factory.mktemp(f"{name}-store")))
@@ -39,6 +48,7 @@ def eastvale(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("eastvale")
     (corpus / "strike.txt").write_text(STRIKE, encoding="utf-8")
     (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
+    (corpus / "school.txt").write_text(SCHOOL, encoding="utf-8")
     a = _ingested(tmp_path_factory, "eastvale", corpus)
     yield a
     a.close()
@@ -205,3 +215,38 @@ def test_who_is_a_named_person_is_answered_with_their_role(harbor, question, rol
 def test_who_is_someone_no_article_names_abstains(harbor):
     assert harbor.ask("Who is John Smith?").abstained
     assert harbor.ask("Who is Dana Smith?").abstained  # one of the two names is not enough
+
+
+def test_what_someone_said_on_a_topic_is_their_quote_with_its_speaker(eastvale):
+    # The quote ends '"...," he said.': the sentence before it says who "he" is, and comes with it.
+    answer = eastvale.ask("What did Bellweather say about the consultation?")
+    assert not answer.abstained, answer.answer
+    texts = [s.text for s in answer.sentences]
+    quote = next(i for i, t in enumerate(texts) if "notification" in t)
+    assert quote > 0 and texts[quote - 1].startswith("Bellweather said")
+
+
+def test_a_quote_s_speaker_is_named_whatever_was_asked(eastvale):
+    answer = eastvale.ask("Who said the board told parents in May and voted in June?")
+    assert not answer.abstained, answer.answer
+    texts = [s.text for s in answer.sentences]
+    quote = next(i for i, t in enumerate(texts) if "notification" in t)
+    assert quote > 0 and "Bellweather" in texts[quote - 1], texts
+
+
+@pytest.fixture(scope="module")
+def valley(tmp_path_factory):
+    a = _ingested(tmp_path_factory, "valley", EVALS_DIR / "corpus_valley")
+    yield a
+    a.close()
+
+
+def test_what_someone_said_is_answered_below_the_threshold_when_they_speak_on_it(valley):
+    # Names the model has never seen keep the cosine low (confidence ~0.58, under the threshold), but a sentence
+    # with Kessling speaking and the word asked about answers the question.
+    question = "What did Kessling say about the consultation?"
+    answer = valley.ask(question)
+    assert answer.confidence < valley.composer.calibration["threshold"]
+    assert not answer.abstained, answer.answer
+    assert "That is not consultation, that is notification" in answer.answer
+    assert valley.ask("What did Kessling say about the runway?").abstained  # no word of it anywhere

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.question import answer_type, asked_for, has_answer_type, outcome_subject
+from assistant.question import answer_type, asked_for, has_answer_type, outcome_subject, said_about
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -68,6 +68,22 @@ def test_a_topic_name_is_an_answer_when_it_carries_the_title_asked_about():
     assert not has_answer_type("person", "Councillor Elena Brask spoke.", known, topic)  # not the title asked about
     assert not has_answer_type("person", "He said US President Donald Trump would go.", {"who", "president"}, topic)
     assert has_answer_type("person", "He said US President Donald Trump would go.", {"who", "president"})
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("What did Kessling say about the consultation?", ("Kessling", "the consultation")),
+    ("What did Nadine Forsythe tell farmers about allocations?", ("Nadine Forsythe", "allocations")),
+    ("What did Whitcombe say?", ("Whitcombe", "")),
+    ("What did the tribunal rule?", None),
+    ("What did he say about it?", None),
+])
+def test_said_about_reads_who_and_on_what(question, asked):
+    assert said_about(question) == asked
+
+
+def test_saying_something_about_a_rule_is_not_an_outcome_question():
+    assert answer_type("What did Forsythe say about the carry-over rule?") is None
+    assert answer_type("What did the tribunal rule?") == "outcome"
 
 
 @pytest.mark.parametrize("sentence, has_role", [
