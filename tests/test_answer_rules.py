@@ -142,11 +142,18 @@ def test_same_statement_allows_one_report_to_give_fewer_figures():
     assert same_statement(a, b, 0.9)
 
 
-@pytest.fixture(scope="module")
-def harbor(tmp_path_factory):
-    a = _ingested(tmp_path_factory, "harbor", EVALS_DIR / "corpus_harbor")
-    yield a
-    a.close()
+def _eval_corpus(name: str):
+    """A module-scoped fixture: an Assistant over evals/corpus_<name>."""
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory):
+        a = _ingested(tmp_path_factory, name, EVALS_DIR / f"corpus_{name}")
+        yield a
+        a.close()
+    return fixture
+
+
+harbor = _eval_corpus("harbor")
+valley = _eval_corpus("valley")
 
 
 def test_outcome_the_articles_report_is_answered(harbor):
@@ -232,13 +239,6 @@ def test_a_quote_s_speaker_is_named_whatever_was_asked(eastvale):
     texts = [s.text for s in answer.sentences]
     quote = next(i for i, t in enumerate(texts) if "notification" in t)
     assert quote > 0 and "Bellweather" in texts[quote - 1], texts
-
-
-@pytest.fixture(scope="module")
-def valley(tmp_path_factory):
-    a = _ingested(tmp_path_factory, "valley", EVALS_DIR / "corpus_valley")
-    yield a
-    a.close()
 
 
 def test_what_someone_said_is_answered_below_the_threshold_when_they_speak_on_it(valley):
