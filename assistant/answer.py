@@ -125,10 +125,10 @@ class Composer:
     def compose(self, question: str, evidence: Evidence, passages: list[Passage]) -> Answer:
         """Compose a cited answer from scored sentences, or abstain."""
         conf = confidence(evidence, self.calibration)
-        if evidence.said:  # "What did Kessling say about the consultation?": his words on it, when a sentence has them
-            self._speaker_first(evidence)
-        if not evidence.hits or (conf < self.calibration["threshold"] and not names_the_person(evidence)
-                                 and not (evidence.said and self.retriever.speaks_on(evidence.hits[0], evidence.said))):
+        # An exact match answers below the threshold: the person asked about named in full, or speaking on the
+        # topic asked about (names the model has never seen keep the cosine low however exact the match).
+        exact = names_the_person(evidence) or self._speaker_first(evidence)
+        if not evidence.hits or (conf < self.calibration["threshold"] and not exact):
             return self.abstain(question, conf, passages)
         chosen = self.select(evidence)
         if chosen is None:
@@ -168,14 +168,17 @@ class Composer:
             self._second(chosen, typed)
         return chosen
 
-    def _speaker_first(self, evidence: Evidence, reach: int = 3) -> None:
-        """Move the best of the first few sentences that has the person asked about speaking on the topic asked
-        about to the front."""
+    def _speaker_first(self, evidence: Evidence, reach: int = 3) -> bool:
+        """For "What did Kessling say about the consultation?": move the best of the first few sentences that has
+        the person asked about speaking on the topic asked about to the front, and say whether one does."""
+        if not evidence.said:
+            return False
         for i, hit in enumerate(evidence.hits[:reach]):
             if self.retriever.speaks_on(hit, evidence.said):
                 hit.score = max(hit.score, evidence.hits[0].score)
                 evidence.hits.insert(0, evidence.hits.pop(i))
-                return
+                return True
+        return False
 
     def _second(self, chosen: list[list[SentenceHit]], hit: SentenceHit) -> None:
         """Put `hit` right after the best sentence, dropping the last one if the answer is full."""
@@ -284,8 +287,7 @@ class Composer:
 
 
 def names_the_person(evidence: Evidence) -> bool:
-    """A "Who is Dana Whitcombe?" question whose best sentence names that person in full. The confidence
-    threshold does not apply: a name the embedding model has never seen scores low however exact the match."""
+    """A "Who is Dana Whitcombe?" question whose best sentence names that person in full."""
     return evidence.kind == "identity" and bool(evidence.hits) and evidence.hits[0].overlap >= 1.0 - 1e-9
 
 

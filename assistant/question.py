@@ -12,6 +12,9 @@ import re
 
 from .lexical import words
 
+_CAP = r"[A-Z][\w’'-]*"  # a capitalised word ("Shamkhani", "Editor-in-Chief", "US")
+_CAPS = _CAP + r"(?:\s+" + _CAP + r")*"  # a run of them ("Port Alder Transit")
+
 # Each pattern is tried where the question's own interrogative starts (see `answer_type`), so the "when" of
 # "What was agreed when they met?" does not make it a question about a date.
 _FOCUS = r"(what|which) ((is|was|are|were|will be) )?(the )?((?!of\b)\w+ ){0,2}?"  # "what was the total dollar cost"
@@ -45,8 +48,8 @@ _ANSWER_TYPES = [
                          r"what (is|was|were) the (main |likely |immediate )?(cause|causes|trigger)\b", re.I)),
 ]
 # "Who is Ali Shamkhani?", "Who was Nadia Kovac?": asks who a named person is (a role), not for a name.
-_IDENTITY_RE = re.compile(r"^\W*[Ww]ho\s+(is|was|are|were)\s+(?!.*(’s|'s)\b)(?!.*\b" + _ROLES + r"\b)[A-Z][\w’'-]*"
-                          r"(\s+[A-Z][\w’'-]*)*\s*\??\W*$")  # not "Who is Iran's Supreme Leader?"
+_IDENTITY_RE = re.compile(r"^\W*[Ww]ho\s+(is|was|are|were)\s+(?!.*(’s|'s)\b)(?!.*\b" + _ROLES + r"\b)" + _CAPS
+                          + r"\s*\??\W*$")  # not "Who is Iran's Supreme Leader?"
 # Where a question's interrogatives start: the first one, and any joined to it ("..., and in which city").
 _WH_RE = re.compile(r"\b(what|which|who|whom|whose|when|where|how)\b", re.I)
 _JOINED_WH_RE = re.compile(r"\b(and|or)\s+(\w+\s+)?$", re.I)
@@ -90,17 +93,17 @@ _SUBJECT_RE = re.compile(r"^\W*(?:when|where|how|why|who)\s+(?:much\s+|many\s+|o
 _PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
 # "What did Kessling say about the consultation?", "What has Trump told reporters on Iran?"
 _SAID_QUESTION_RE = re.compile(
-    r"^\W*[Ww]hat (did|does|do|has|have|had) (?P<who>(the |a )?[A-Z][\w’'-]*(\s+[A-Z][\w’'-]*){0,3}) "
+    r"^\W*[Ww]hat (did|does|do|has|have|had) (?P<who>(the |a )?" + _CAP + r"(\s+" + _CAP + r"){0,3}) "
     r"(say|said|tell|told|warn|warned|argue|argued|claim|claimed|write|wrote|add|added)\b(\s+\w+)??"
     r"(\s+(about|of|on|regarding|concerning)\s+(?P<topic>.+?))?\W*$")
 _IDENTITY_WORDS = {"who", "is", "was", "are", "were"}
 _ROLE_BEFORE_RE = re.compile(r"\b" + _ROLES + r"[\w’'-]*\s+(\S+\s+){0,2}$", re.I)  # "union *president* Dana Whitcombe"
-_RUN_RE = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")  # a run of capitalised words
+_RUN_RE = re.compile(r"\b" + _CAPS)  # a run of capitalised words
 _ROLE_AFTER_RE = re.compile(r"[’']?s?,\s+(the|a|an|who|whose|its|his|her)\b|\s+\((the|a|an)\b")  # "X, a top aide"
-_TITLE_RE = re.compile(r"\b([A-Z][\w’'-]*\s+){1,2}$")  # the capitalised words right before a name
-NAME_WORD_RE = re.compile(r"\b[A-Z][\w’'-]*")
+_TITLE_RE = re.compile(r"\b(" + _CAP + r"\s+){1,2}$")  # the capitalised words right before a name
+NAME_WORD_RE = re.compile(r"\b" + _CAP)
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
-_PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+_PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b(" + _CAPS + ")")
 
 
 def answer_type(question: str) -> str | None:

@@ -289,26 +289,26 @@ class Retriever:
     def antecedent(self, hit: SentenceHit) -> SentenceHit | None:
         """The previous sentence of the hit's article when the hit answers it ("The airline put the figure at
         118."): the claim it disputes belongs in the answer too."""
-        if not answers_previous(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
-            return None  # (checked first: most sentences answer nothing, and need no look at their neighbours)
-        around, at = self._around(hit)
-        if not at:
-            return None
-        s, pid = around[at - 1]
-        return self._hit(s, pid, hit, hit.typed)
+        return self._previous(hit, _REJOINDER_RE)
 
     def speaker(self, hit: SentenceHit) -> SentenceHit | None:
         """The previous sentence of the hit's article when the hit is a quote whose speaker is only "he said" and
         that sentence names someone saying something ("Kessling said families were told too late."): a quote
         without its speaker does not tell a reader who said it."""
+        return self._previous(hit, _PRONOUN_SPEAKER_RE, _NAMED_SPEAKER_RE)
+
+    def _previous(self, hit: SentenceHit, hit_says: re.Pattern, previous_says: re.Pattern | None = None
+                  ) -> SentenceHit | None:
+        """The sentence before the hit in its article, when the hit's wording matches `hit_says` and the previous
+        one's matches `previous_says` (if given)."""
         text = self.store.article_text(hit.doc_id)
-        if not _PRONOUN_SPEAKER_RE.search(text[hit.start : hit.end]):
-            return None
+        if not hit_says.search(text[hit.start : hit.end]):
+            return None  # (checked first: most sentences match nothing, and need no look at their neighbours)
         around, at = self._around(hit)
         if not at:
             return None
         s, pid = around[at - 1]
-        if not _NAMED_SPEAKER_RE.search(text[s.start : s.end]):
+        if previous_says is not None and not previous_says.search(text[s.start : s.end]):
             return None
         return self._hit(s, pid, hit, hit.typed)
 
