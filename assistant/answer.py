@@ -28,8 +28,9 @@ CLOSE_VECTORS = 0.85
 RELATIVE_MARGIN = 0.12  # a further answer sentence must score within this of the best one
 TYPED_MARGIN = 0.25  # ... or within this, when it holds another candidate of what is asked (a second place)
 TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this much of the question to answer it
+STRONG_MATCH = 0.65  # ... or be this close to it in the model's eyes (95th percentile of retrieved sentences)
 COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has
-STRICT_KINDS = {"money", "number", "date", "place", "person", "name", "cause", "outcome"}  # an answer holds one
+STRICT_KINDS = {"money", "number", "date", "place", "person", "name", "event", "cause", "outcome"}  # an answer holds one
 
 
 @dataclass
@@ -299,7 +300,7 @@ def answers_kind(hit: SentenceHit, evidence: Evidence) -> bool:
     seen = max(1.0 - evidence.unseen_names - evidence.unseen_words, 1e-6)
     if evidence.of_terms and not hit.terms & evidence.of_terms:
         return False  # asked for the cost of the damage: an amount for rebuilding a seawall does not answer
-    return hit.typed and (hit.overlap / seen >= TYPED_OVERLAP
+    return hit.typed and (hit.overlap / seen >= TYPED_OVERLAP or hit.dense >= STRONG_MATCH
                           or bool(hit.terms & (evidence.specific_terms | evidence.focus_terms)))
 
 

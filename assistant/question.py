@@ -1,6 +1,6 @@
 """Reading a question: what kind of thing it asks for, and whether a sentence holds one.
 
-A question's kind (money, a number, a date, a place, a person, a name, a cause, an outcome, or who a named
+A question's kind (money, a number, a date, a place, a person, a name, an event, a cause, an outcome, or who a named
 person is) is read where its own interrogative starts; `has_answer_type` tells whether a sentence holds
 something of that kind that the question does not already name. The answer rules in `answer.py` use both to abstain when the articles
 mention the topic but not what is asked.
@@ -40,10 +40,12 @@ _ANSWER_TYPES = [
     ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
                          r"state|province)\b", re.I)),
     ("person", re.compile(r"(who|whom|whose)\b|" + _FOCUS + _ROLES + r"\b", re.I)),
-    # (only nouns whose answer is a proper name: "what group of workers" or "what event forced..." may not be)
+    # an event's name: "which gathering", "at which event" ("what event forced..." may not want one)
+    ("event", re.compile(_FOCUS + r"(conference|summit|festival|forum|convention|ceremony|tournament)\b|"
+                         r"which (\w+ )?(event|gathering|meeting)\b", re.I)),
+    # (only nouns whose answer is a proper name: "what group of workers" may not be)
     ("name", re.compile(_FOCUS + r"(names?|company|companies|firm|developer|organi[sz]ation|agency|party|"
-                        r"newspaper|outlet|ship|vessel|brand|airline|bank|charity|conference|summit|"
-                        r"festival)\b|which (\w+ )?(event|gathering)\b", re.I)),
+                        r"newspaper|outlet|ship|vessel|brand|airline|bank|charity)\b", re.I)),
     ("cause", re.compile(r"what (caused|causes|sparked|started|triggered|ignited|set off)\b|"
                          r"what (is|was|were) the (main |likely |immediate )?(cause|causes|trigger)\b", re.I)),
 ]
@@ -103,6 +105,11 @@ _ROLE_AFTER_RE = re.compile(r"[’']?s?,\s+(the|a|an|who|whose|its|his|her)\b|\s
 _TITLE_RE = re.compile(r"\b(" + _CAP + r"\s+){1,2}$")  # the capitalised words right before a name
 NAME_WORD_RE = re.compile(r"\b" + _CAP)
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
+# the last word of an event's name
+_EVENT_NAME_RE = re.compile(r"\b(Conference|Summit|Forum|Festival|Fair|Expo|Exhibition|Show|Games|Olympics|Cup|"
+                            r"Championships?|Tournament|Open|Assembly|Congress|Convention|Meeting|Ministerial|"
+                            r"Dialogue|Symposium|Week|Awards|Gala|Marathon|Parade|Carnival|Ceremony|Jamboree|"
+                            r"Regatta|Rally)$")
 _PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b(" + _CAPS + ")")
 
 
@@ -182,6 +189,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return bool(_OUTCOME_RE.search(sentence))
     if kind == "cause":  # says what brought it about ("after" or "amid" only say when)
         return bool(_CAUSE_RE.search(sentence))
+    if kind == "event":  # a name that is an event's: "the Munich Security Conference", "the Critical Minerals Ministerial"
+        return any(new(m.group(1)) and _EVENT_NAME_RE.search(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
         return any(new(m.group(1)) and not _DATE_RE.fullmatch(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False

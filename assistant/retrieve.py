@@ -77,6 +77,14 @@ _NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}(said|says|t
                                r"explained|insisted|complained|wrote)\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
 
 
+def keep_closest(fused: list[NodeWithScore], closest: list[str], k: int) -> list[NodeWithScore]:
+    """The first k of the fused ranking, with the `closest` passages in the last places when ranked lower."""
+    top = fused[:k]
+    have = {n.node.node_id for n in top}
+    missing = [n for n in fused[k:] if n.node.node_id in closest and n.node.node_id not in have]
+    return top[: max(k - len(missing), 0)] + missing[:k]
+
+
 def answers_previous(sentence: str) -> bool:
     """The sentence disputes or answers the one before it ("X disputes that figure", "But ...")."""
     return bool(_REJOINDER_RE.search(sentence))
@@ -101,18 +109,21 @@ class Evidence:
 
 
 class DenseRetriever(BaseRetriever):
-    """Nearest passages in Chroma by cosine similarity to the query embedding."""
+    """Nearest passages in Chroma by cosine similarity to the query embedding (`ranked`: the last ones found)."""
 
     def __init__(self, store: Store, embedder: SpanEmbedding, k: int = CANDIDATES):
         super().__init__()
         self.store, self.embedder, self.k = store, embedder, k
+        self.ranked: list[str] = []
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = query_bundle.embedding or self.embedder.get_query_embedding(query_bundle.query_str)
         result = self.store.vectors.query(VectorStoreQuery(query_embedding=vector, similarity_top_k=self.k))
         nodes = self.store.nodes(passage_ids=list(result.ids or []))
-        return [NodeWithScore(node=nodes[i], score=s) for i, s in zip(result.ids or [], result.similarities or [])
-                if i in nodes]
+        found = [NodeWithScore(node=nodes[i], score=s) for i, s in zip(result.ids or [], result.similarities or [])
+                 if i in nodes]
+        self.ranked = [n.node.node_id for n in found]
+        return found
 
 
 class LexicalRetriever(BaseRetriever):
@@ -141,22 +152,29 @@ class Retriever:
     TYPE_WEIGHT = 0.12  # the sentence holds the kind of thing asked for (a number for "how many", ...)
     ECHO_PENALTY = 0.10  # the sentence only restates the question's own terms
     COMMON_SHARE = 0.2  # a term in this share of all passages is topic vocabulary, not specific to a question
+    DENSE_KEPT = 2  # the model's closest passages, always among those returned
 
     def __init__(self, store: Store, embedder: SpanEmbedding):
         self.store, self.embedder = store, embedder
-        self.dense = DenseRetriever(store, embedder)
         self.lexical = LexicalRetriever(store)
 
     def search(self, query: str, k: int = 10) -> list[Passage]:
-        """Return the k best passages for a query, fused from dense and BM25 rankings."""
+        """Return the k best passages for a query, fused from dense and BM25 rankings.
+
+        Rank fusion gives a passage found by one ranking half the credit of one found by both, so the passage
+        the model finds closest can fall below passages that merely share the question's words ("Which gathering
+        had Rubio addressed?": the Munich Security Conference passage has none of them). The DENSE_KEPT closest
+        passages therefore take the last places when fusion ranks them lower.
+        """
+        dense = DenseRetriever(self.store, self.embedder)  # one per search: it remembers its ranking
         fusion = QueryFusionRetriever(
-            [self.dense, self.lexical], llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK,
-            similarity_top_k=k, num_queries=1, use_async=False,
+            [dense, self.lexical], llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=2 * CANDIDATES, num_queries=1, use_async=False,
         )
         bundle = QueryBundle(query, embedding=self.embedder.get_query_embedding(query))
-        results = fusion.retrieve(bundle)
+        results = keep_closest(fusion.retrieve(bundle), dense.ranked[: self.DENSE_KEPT], k)
         out = []
-        for rank, hit in enumerate(results[:k], start=1):
+        for rank, hit in enumerate(results, start=1):
             m = hit.node.metadata
             out.append(Passage(rank, m["doc_id"], m["title"], m["source"], m["url"], m["published"],
                                hit.node.get_content(), round(float(hit.score or 0.0), 6), m["start"], m["end"],
@@ -170,7 +188,7 @@ class Retriever:
         qwords = set(words(question))
         kind, asking = asked_for(question)
         # names many passages carry are the corpus topic, not what is asked for
-        topic = frozenset(self._topic_names(passages)) if kind in ("name", "person") else frozenset()
+        topic = frozenset(self._topic_names(passages)) if kind in ("name", "event", "person") else frozenset()
         idf = self.store.lexical.idf(list(qterms))
         total = sum(idf.values()) or 1.0
         df = self.store.lexical.doc_freq(list(qterms))

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from assistant.answer import choose, same_statement
+from assistant.answer import answers_kind, choose, same_statement
 from assistant.core import Assistant
 from assistant.lexical import terms
-from assistant.retrieve import SentenceHit, answers_previous
+from assistant.retrieve import Evidence, SentenceHit, answers_previous
 from assistant.settings import EVALS_DIR, Settings
 
 
@@ -250,3 +250,15 @@ def test_what_someone_said_is_answered_below_the_threshold_when_they_speak_on_it
     assert not answer.abstained, answer.answer
     assert "That is not consultation, that is notification" in answer.answer
     assert valley.ask("What did Kessling say about the runway?").abstained  # no word of it anywhere
+
+
+def test_a_typed_sentence_the_model_matches_closely_is_about_the_question():
+    # "Which gathering had Rubio just addressed?": "...a speech he delivered to the Munich Security Conference"
+    # shares only the articles' topic name with the question, but the model puts it closest of all.
+    evidence = Evidence([], "event", {"which", "gathering", "rubio"}, 0.0, 0.3, frozenset({"address"}))
+    far = SentenceHit("d", 0, 10, np.zeros(8, np.float32), 0.40, 0.05, 0.5, 1, 0.5, frozenset({"rubio"}), True)
+    close = SentenceHit("d", 0, 10, np.zeros(8, np.float32), 0.70, 0.05, 0.5, 1, 0.8, frozenset({"rubio"}), True)
+    untyped = SentenceHit("d", 0, 10, np.zeros(8, np.float32), 0.70, 0.05, 0.5, 1, 0.8, frozenset({"rubio"}))
+    assert not answers_kind(far, evidence)  # the topic name alone does not make it about the question
+    assert answers_kind(close, evidence)
+    assert not answers_kind(untyped, evidence)  # it still has to hold an event's name

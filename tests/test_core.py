@@ -4,12 +4,15 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from llama_index.core.schema import NodeWithScore, TextNode
 
 from assistant import Assistant, Settings
 from assistant.core import is_follow_up, retrieval_query
 from assistant.errors import BadQuestion
 from assistant.lexical import terms
+from assistant.retrieve import keep_closest
 from assistant.settings import SEEDS_DIR
 from tests.fakes import HashEmbedding
 
@@ -201,6 +204,44 @@ def test_lexical_ranking_leaves_out_passages_matched_only_by_common_words(seeded
     found = lexical.retrieve("Who interviewed Rubio for Bloomberg?")
     assert found and all(re.search("Bloomberg|interview", hit.node.get_content()) for hit in found)
     assert any("Micklethwait" in hit.node.get_content() for hit in found)
+
+
+class _SynonymEmbedding(HashEmbedding):
+    """The fake embedder, which also reads "conference" as "gathering": a match in meaning BM25 cannot see."""
+
+    def _embed(self, text: str) -> np.ndarray:
+        return super()._embed(re.sub(r"\bconference\b", "gathering", text, flags=re.I))
+
+
+def test_search_keeps_the_passage_closest_in_meaning_that_shares_no_word(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "conference.txt").write_text("Conference opens\n\nThe conference opened.\n", encoding="utf-8")
+    for i in range(10):  # share the question's words, with much else: BM25 and the model both find them
+        (corpus / f"remarks{i}.txt").write_text(
+            f"Remarks {i}\n\nRubio addressed reporters about tariffs{i} harbour{i} budget{i} weather{i} "
+            f"trains{i} schools{i} bridges{i}.\n", encoding="utf-8")
+    for i in range(15):  # and the rest of the corpus does not mention Rubio at all
+        (corpus / f"other{i}.txt").write_text(f"Other {i}\n\nFarmers planted orchards{i}.\n", encoding="utf-8")
+    a = Assistant(settings=Settings(store=tmp_path / "store"), embedder=_SynonymEmbedding())
+    try:
+        a.ingest([corpus])
+        question = "Which gathering did Rubio address?"
+        assert a.retriever.lexical.retrieve(question)  # BM25 ranks the remarks...
+        assert all("opened" not in n.node.get_content() for n in a.retriever.lexical.retrieve(question))
+        results = a.search(question, k=8).results  # ...ahead of the passage only the model finds
+        assert len(results) == 8
+        assert any(p.text.endswith("The conference opened.") for p in results)
+        assert [p.score for p in results] == sorted((p.score for p in results), reverse=True)
+    finally:
+        a.close()
+
+
+def test_keep_closest_puts_missing_closest_passages_last():
+    nodes = [NodeWithScore(node=TextNode(id_=str(i), text=str(i)), score=1.0 / (i + 1)) for i in range(6)]
+    assert [n.node.node_id for n in keep_closest(nodes, ["4", "1"], 3)] == ["0", "1", "4"]
+    assert [n.node.node_id for n in keep_closest(nodes, ["0", "1"], 3)] == ["0", "1", "2"]  # already in
+    assert [n.node.node_id for n in keep_closest(nodes, ["5", "4"], 3)] == ["0", "4", "5"]
 
 
 def test_search_carries_article_metadata(seeded):

@@ -15,7 +15,7 @@ from assistant.question import answer_type, asked_for, has_answer_type, outcome_
     ("On which day did the minister speak?", "date"),
     ("Where were the talks held?", "place"),
     ("What did she promise, and in which city?", "place"),  # a second interrogative joined by "and"
-    ("At which event, and in which city, did she speak?", "name"),  # the first one that says wins
+    ("At which event, and in which city, did she speak?", "event"),  # the first one that says wins
     ("Who chairs the conference?", "person"),
     ("Besides the mayor, whose support will decide the vote?", "person"),
     ("What is the name of the new ferry?", "name"),
@@ -25,7 +25,8 @@ from assistant.question import answer_type, asked_for, has_answer_type, outcome_
     ("What sparked the wildfire?", "cause"),
     ("What was the likely cause of the outage?", "cause"),
     ("What was agreed when the delegations met in Muscat?", "outcome"),  # not a date: "when" is a conjunction
-    ("Which international gathering had he just addressed when he spoke?", "name"),  # not a date question
+    ("Which international gathering had he just addressed when he spoke?", "event"),  # not a date question
+    ("What summit did the ministers attend?", "event"),
     ("How did the minister describe the plan?", None),
     ("Who is Ali Shamkhani?", "identity"),  # asks what a named person is, not for a name
     ("Who was Shamkhani", "identity"),
@@ -127,6 +128,16 @@ def test_cause_needs_words_that_give_a_cause():
     assert has_answer_type("cause", "The fire was started by a downed power line, investigators said.", set())
     assert has_answer_type("cause", "Officials blamed the outage on a failed transformer.", set())
     assert not has_answer_type("cause", "The fire spread quickly after the wind rose on Monday.", set())
+
+
+def test_an_event_needs_an_event_s_name():
+    asked = {"which", "gathering", "had", "he", "addressed"}
+    assert has_answer_type("event", "He had spoken at the Munich Security Conference that morning.", asked)
+    assert has_answer_type("event", "He spoke on the sidelines of the Critical Minerals Ministerial.", asked)
+    # a person, a place or an agency is a name but not an event's
+    assert not has_answer_type("event", "He had met Chancellor Friedrich Merz in Munich.", asked)
+    assert not has_answer_type("event", "The Calder Valley Water Authority met on Monday.", asked)
+    assert has_answer_type("name", "He had met Chancellor Friedrich Merz in Munich.", asked)
 
 
 def test_a_day_is_not_a_name():
