@@ -110,6 +110,9 @@ _EVENT_NAME_RE = re.compile(r"\b(Conference|Summit|Forum|Festival|Fair|Expo|Exhi
                             r"Championships?|Tournament|Open|Assembly|Congress|Convention|Meeting|Ministerial|"
                             r"Dialogue|Symposium|Week|Awards|Gala|Marathon|Parade|Carnival|Ceremony|Jamboree|"
                             r"Regatta|Rally)$")
+_SPEECH_VERBS = r"(said|says|told|tells|added|adds|argued|warned|noted|explained|insisted|complained|wrote)"
+_ONE_WORD_SPEAKER_RE = re.compile(r"\b(?P<before>[A-Z][\w’'-]+),?\s+" + _SPEECH_VERBS + r"\b|"
+                                  r"\b" + _SPEECH_VERBS + r"\s+(?P<after>[A-Z][\w’'-]+)\W*$")
 _PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b(" + _CAPS + ")")
 
 
@@ -159,11 +162,13 @@ def _first_wh(question: str) -> int:
 
 
 def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
-                    topic_names: frozenset[str] = frozenset()) -> bool:
+                    topic_names: frozenset[str] = frozenset(), surnames: frozenset[str] = frozenset()) -> bool:
     """True when the sentence holds something of that kind that the question does not already name.
 
     `topic_names` are names so common in the articles that they are their topic ("Rubio"), not an answer; a
-    person under a title the question asks about ("Who is the mayor?": "Mayor Elena Brask") still is one."""
+    person under a title the question asks about ("Who is the mayor?": "Mayor Elena Brask") still is one.
+    `surnames` are the last words of the article's full names: "Kessling said ..." names a person when the
+    article has "Omar Kessling" (and "Tehran said" does not)."""
     known = question_words | topic_names
 
     def new(span: str, known: set[str] = known) -> bool:
@@ -182,7 +187,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
     if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
         return any(new(m.group(1).split()[-1], question_words if _titled(sentence, m, question_words) else known)
                    for m in _NAME_RE.finditer(sentence)
-                   if not _PLACE_BEFORE_RE.search(sentence, 0, m.start()))  # "on Mill Road" is a place
+                   if not _PLACE_BEFORE_RE.search(sentence, 0, m.start())  # "on Mill Road" is a place
+                   ) or any(new(name) and set(words(name)) <= surnames for name in _speakers(sentence))
     if kind == "identity":  # names the person with a role: "union president Dana Whitcombe", "Ali Shamkhani, a top aide"
         return any(_has_role(sentence, run, question_words - _IDENTITY_WORDS) for run in _RUN_RE.finditer(sentence))
     if kind == "outcome":
@@ -194,6 +200,16 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
         return any(new(m.group(1)) and not _DATE_RE.fullmatch(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False
+
+
+def _speakers(sentence: str) -> list[str]:
+    """The single capitalised words a sentence has saying something: "Kessling said ...", '..., said Forsythe.'"""
+    return [m.group("before") or m.group("after") for m in _ONE_WORD_SPEAKER_RE.finditer(sentence)]
+
+
+def surnames_in(text: str) -> frozenset[str]:
+    """The last words of the full names in a text ("Omar Kessling" -> "kessling")."""
+    return frozenset(w for m in _NAME_RE.finditer(text) for w in words(m.group(1).split()[-1]))
 
 
 def _has_role(sentence: str, run: re.Match, name: set[str]) -> bool:

@@ -13,7 +13,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from .lexical import term_set, terms, words
-from .question import NAME_WORD_RE, asked_for, has_answer_type, said_about, subject_of, value_owner
+from .question import NAME_WORD_RE, asked_for, has_answer_type, said_about, subject_of, surnames_in, value_owner
 from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
@@ -197,8 +197,11 @@ class Retriever:
         unseen_words = sum(idf[t] for t in qterms if df[t] == 0 and t not in names) / total
         by_passage = self.store.sentences([p.rowid for p in passages])
         hits = []
+        surnames: dict[str, frozenset[str]] = {}  # per article, for person questions
         for p in passages:
             text = self.store.article_text(p.doc_id)
+            if kind == "person" and p.doc_id not in surnames:
+                surnames[p.doc_id] = surnames_in(text)
             sents = by_passage.get(p.rowid, [])
             pterms = term_set(p.text)
             coverage = sum(idf[t] for t in qterms if t in pterms) / total
@@ -211,11 +214,13 @@ class Retriever:
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)
                 novelty = len(sterms - qterms) / max(len(sterms), 1)
-                typed = has_answer_type(kind, sentence, qwords, topic)
+                typed = has_answer_type(kind, sentence, qwords, topic, surnames.get(p.doc_id, frozenset()))
                 score = (dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
                          + self.TYPE_WEIGHT * typed - self.ECHO_PENALTY * (novelty < 0.4))
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
                                         score, sterms, typed, p.passage_id, gap))
+        if kind == "person":
+            self._typed_by_speaker(hits, qwords, topic, surnames)
         hits.sort(key=lambda h: h.score, reverse=True)
         focus = set(terms(asking))  # "margin" in "by what margin": the answer gives a value, not the word
         seen = {t for t in qterms if df[t] and t not in focus}
@@ -227,6 +232,20 @@ class Retriever:
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
                         frozenset(focus), absent, topic, self._said(question))
+
+    def _typed_by_speaker(self, hits: list[SentenceHit], qwords: set[str], topic: frozenset[str],
+                          surnames: dict[str, frozenset[str]]) -> None:
+        """For who-questions: a quote ending '"...," he said.' names its speaker in the sentence before it
+        ("Kessling said families had been brought in far too late."), so it tells who as much as that does."""
+        for hit in hits:
+            if hit.typed or not _PRONOUN_SPEAKER_RE.search(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
+                continue
+            speaker = self.speaker(hit)
+            if speaker is not None and has_answer_type(
+                    "person", self.store.article_text(hit.doc_id)[speaker.start : speaker.end], qwords, topic,
+                    surnames.get(hit.doc_id, frozenset())):
+                hit.typed = True
+                hit.score += self.TYPE_WEIGHT
 
     @staticmethod
     def _said(question: str) -> tuple[str, frozenset] | None:
@@ -283,10 +302,11 @@ class Retriever:
         if at is None:
             return None
         text = self.store.article_text(hit.doc_id)
+        surnames = surnames_in(text) if evidence.kind == "person" else frozenset()
         candidates = [(abs(i - at), s, pid) for i, (s, pid) in enumerate(around)
                       if 0 < abs(i - at) <= reach
                       and has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words,
-                                         evidence.topic_names)
+                                         evidence.topic_names, surnames)
                       and evidence.specific_terms & term_set(text[s.start : s.end])]  # still on the question
         if not candidates:
             return None

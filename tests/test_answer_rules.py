@@ -262,3 +262,12 @@ def test_a_typed_sentence_the_model_matches_closely_is_about_the_question():
     assert not answers_kind(far, evidence)  # the topic name alone does not make it about the question
     assert answers_kind(close, evidence)
     assert not answers_kind(untyped, evidence)  # it still has to hold an event's name
+
+
+def test_who_said_a_quote_is_answered_by_the_sentence_naming_its_speaker(eastvale):
+    # The quote ends '..., he said.'; the sentence before it ("Bellweather said ...") names him by surname only,
+    # which counts as a person because the article names "Omar Bellweather" in full.
+    answer = eastvale.ask("Who said the board had notified parents rather than consulted them?")
+    assert not answer.abstained
+    assert answer.answer.startswith("Bellweather said")
+    assert "notification" in answer.answer

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.question import answer_type, asked_for, has_answer_type, outcome_subject, said_about
+from assistant.question import answer_type, asked_for, has_answer_type, outcome_subject, said_about, surnames_in
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -138,6 +138,16 @@ def test_an_event_needs_an_event_s_name():
     assert not has_answer_type("event", "He had met Chancellor Friedrich Merz in Munich.", asked)
     assert not has_answer_type("event", "The Calder Valley Water Authority met on Monday.", asked)
     assert has_answer_type("name", "He had met Chancellor Friedrich Merz in Munich.", asked)
+
+
+def test_a_surname_saying_something_is_a_person_when_the_article_names_them_in_full():
+    asked = {"which", "trustee", "complained"}
+    surnames = surnames_in("Trustees Omar Kessling and Beatrice Nunn voted against the motion.")
+    assert surnames == {"kessling", "nunn"}
+    assert has_answer_type("person", "Kessling said families had been brought in far too late.", asked, surnames=surnames)
+    assert has_answer_type("person", '"It is too late," said Nunn.', asked, surnames=surnames)
+    assert not has_answer_type("person", "Kessling said families had been brought in far too late.", asked)
+    assert not has_answer_type("person", "Tehran said the talks would go ahead.", asked, surnames=surnames)
 
 
 def test_a_day_is_not_a_name():
