@@ -92,6 +92,18 @@ _SUBJECT_RE = re.compile(r"^\W*(?:when|where|how|why|who)\s+(?:much\s+|many\s+|o
                          r"(?:the|a|an|its|their|this|that|these|those)\s+"
                          r"((?:(?!(?:at|in|on|of|for|to|from|with|by|about|against|between|during|due|be|been|being|"
                          r"and|or|that|who|which|itself)\b)[\w’'-]+\s*){1,3})", re.I)
+# "how many *US troops* are": up to three words before a verb or preposition; the last is what is counted
+_AFTER_COUNTED = (r"(?:is|are|was|were|did|does|do|has|have|had|will|would|could|can|should|might|a|an|the|of|in|on|"
+                  r"per|each|to|from|for|at|by)\b")
+_COUNTED_WORD = r"(?!" + _AFTER_COUNTED + r")[a-z][\w’'-]*"
+_COUNTED_RE = re.compile(r"how (?:much|many) ((?:" + _COUNTED_WORD + r"\s+){0,2}" + _COUNTED_WORD + r")(?= "
+                         + _AFTER_COUNTED + ")", re.I)
+_GENERIC_COUNTS = {"money", "people", "persons", "times", "time", "seconds", "minutes", "hours", "days", "weeks",
+                   "months", "years", "percent", "cent", "more", "less", "fewer", "smaller", "larger", "bigger",
+                   "higher", "lower", "longer", "shorter", "greater", "faster", "slower", "cheaper", "dearer",
+                   "deeper", "wider", "older", "younger", "worse", "better", "further", "farther", "earlier",
+                   "later", "of", "is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "will",
+                   "would", "could", "can"}
 _PLACE_BEFORE_RE = re.compile(r"\b(in|at|on|from|to|near|across|inside|of)\s+(the\s+)?$", re.I)
 # "What did Kessling say about the consultation?", "What has Trump told reporters on Iran?"
 _SAID_QUESTION_RE = re.compile(
@@ -233,6 +245,21 @@ def value_owner(question: str, asking: str) -> str:
     """What the asked-for value belongs to: "the cost *of the damage*", or who decided in an outcome question."""
     owner = _OF_RE.match(question, question.find(asking) + len(asking)) if asking else None
     return owner.group(1) if owner else outcome_subject(question)
+
+
+def counted_noun(question: str, kind: str | None, asking: str) -> str:
+    """What a money or name question asks about by category: "how much *revenue*", "which *developer*". Articles
+    that never mention one cannot say which or how much; a generic word ("how much money", "what is the name")
+    or an event ("which gathering", checked by its name) is not one. Nor is what a number question counts:
+    "how many *workers*" is answered by "410 drivers and mechanics"."""
+    if kind == "money":
+        m = _COUNTED_RE.match(question, max(question.lower().find(asking.lower()), 0)) if asking else None
+        head = m.group(1).split()[-1] if m else ""
+        return head if head.lower() not in _GENERIC_COUNTS else ""
+    if kind == "name":
+        last = asking.split()[-1].lower() if asking.split() else ""
+        return last if last not in ("name", "names") else ""
+    return ""
 
 
 def subject_of(question: str) -> str:

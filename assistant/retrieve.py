@@ -13,7 +13,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from .lexical import term_set, terms, words
-from .question import NAME_WORD_RE, asked_for, has_answer_type, said_about, subject_of, surnames_in, value_owner
+from .question import (NAME_WORD_RE, asked_for, counted_noun, has_answer_type, said_about, subject_of, surnames_in,
+                       value_owner)
 from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
@@ -103,7 +104,7 @@ class Evidence:
     term_weights: dict = field(default_factory=dict)  # each question term's share of the question's idf
     of_terms: frozenset = frozenset()  # "the cost *of the damage*": what the asked-for value belongs to
     focus_terms: frozenset = frozenset()  # the asking words' terms: "which *fire official*"
-    absent_subject: str = ""  # "when is *the runway* ... due": what the question is about, when no article has it
+    absent_subject: str = ""  # "when is *the runway* ... due", "how much *revenue*": what is asked about, if no article has it
     topic_names: frozenset = frozenset()  # for name questions: names so common they are the articles' topic
     said: tuple | None = None  # "What did *Kessling* say about *the consultation*?": (surname, topic terms)
 
@@ -225,10 +226,12 @@ class Retriever:
         focus = set(terms(asking))  # "margin" in "by what margin": the answer gives a value, not the word
         seen = {t for t in qterms if df[t] and t not in focus}
         specific = frozenset(t for t in seen if df[t] < self._common_df()) or frozenset(seen or qterms)
-        subject = subject_of(question)
-        subject_terms = terms(subject)  # part of the question, so their counts are mostly in `df` already
-        df |= self.store.lexical.doc_freq([t for t in subject_terms if t not in df])
-        absent = subject if subject_terms and not any(df[t] for t in subject_terms) else ""
+        absent = ""
+        for subject in (subject_of(question), counted_noun(question, kind, asking)):
+            subject_terms = terms(subject)  # part of the question, so their counts are mostly in `df` already
+            df |= self.store.lexical.doc_freq([t for t in subject_terms if t not in df])
+            if subject_terms and not any(df[t] for t in subject_terms):
+                absent = subject
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
                         frozenset(focus), absent, topic, self._said(question))

@@ -2,8 +2,9 @@
 
 Two checks. The regression gate holds every metric to evals/baseline.json (the last recorded run) and
 citation validity to 100 %: it must pass on every submission. The target gate holds the sets to
-evals/thresholds.yaml (the issue's minimums); the assistant does not meet them yet, so it is a strict
-xfail that turns red the day it passes, so that the marker is removed and the targets become the gate.
+evals/thresholds.yaml (the issue's minimums). For a set in MEETS_THRESHOLDS it is a hard gate; for the others,
+which do not meet them yet, it is a strict xfail that turns red the day the set passes, so that the set joins
+MEETS_THRESHOLDS and its targets become the gate.
 A failure prints the whole per-question report. Definitions: evals/README.md.
 """
 
@@ -16,6 +17,7 @@ from assistant.evaluate import BASELINE_FILE, load_set, normalise, regressions, 
 from assistant.settings import EVALS_DIR
 
 SETS = ["rubio", "harbor", "valley"]  # calibration.yaml fits the abstention threshold; it is not a gate
+MEETS_THRESHOLDS = {"valley"}  # for these sets the thresholds are the gate; the others are strict xfails
 
 
 @pytest.fixture(scope="module", params=SETS)
@@ -40,10 +42,11 @@ def test_eval_set_does_not_regress(evaluated):
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(strict=True, reason="known gap: fact recall and abstention are below evals/thresholds.yaml "
-                                       "(see evals/README.md, 'Current results')")
-def test_eval_set_meets_thresholds(evaluated):
+def test_eval_set_meets_thresholds(evaluated, request):
     _, _, report = evaluated
+    if report.name not in MEETS_THRESHOLDS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known gap: below evals/thresholds.yaml "
+                                                                  "(see evals/README.md, 'Current results')"))
     if not report.passed:
         pytest.fail(f"Eval gate failed for {report.name!r}:\n\n{report.render_table()}", pytrace=False)
     print(report.render_table())  # shown with `pytest -rP`

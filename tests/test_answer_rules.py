@@ -271,3 +271,17 @@ def test_who_said_a_quote_is_answered_by_the_sentence_naming_its_speaker(eastval
     assert not answer.abstained
     assert answer.answer.startswith("Bellweather said")
     assert "notification" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["How much revenue does the council lose on the library each year?",
+                                      "Which developer is building the library's rooftop garden?"])
+def test_asked_for_something_no_article_mentions_abstains(eastvale, question):
+    # The library article has an amount ($2 million for books) and names (Mill Road), but no article mentions
+    # revenue or a developer at all, so none of them can be the answer.
+    assert eastvale.ask(question).abstained
+
+
+def test_asked_for_something_the_articles_count_is_answered(eastvale):
+    answer = eastvale.ask("How many mechanics will join the strike?")
+    assert not answer.abstained and "410" in answer.answer
+    assert not eastvale.ask("How much money has the council set aside for books?").abstained

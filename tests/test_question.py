@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.question import answer_type, asked_for, has_answer_type, outcome_subject, said_about, surnames_in
+from assistant.question import answer_type, asked_for, counted_noun, has_answer_type, outcome_subject, said_about, surnames_in
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -148,6 +148,21 @@ def test_a_surname_saying_something_is_a_person_when_the_article_names_them_in_f
     assert has_answer_type("person", '"It is too late," said Nunn.', asked, surnames=surnames)
     assert not has_answer_type("person", "Kessling said families had been brought in far too late.", asked)
     assert not has_answer_type("person", "Tehran said the talks would go ahead.", asked, surnames=surnames)
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("How much revenue is the airline losing each day?", "revenue"),
+    ("How much ticket revenue is the festival losing?", "revenue"),  # the last word before the verb
+    ("How many workers will join the strike?", ""),  # a number: "410 drivers and mechanics" may answer
+    ("Which developer is buying the school grounds?", "developer"),
+    ("How much money would closing the school save?", ""),  # generic: any amount of money may answer
+    ("How much more money did the council budget?", ""),
+    ("How much did the library cost?", ""),
+    ("What is the name of the new ferry?", ""),
+    ("Which international gathering had he addressed?", ""),  # an event: its name is checked instead
+])
+def test_counted_noun_is_what_the_question_counts_or_names_by_category(question, noun):
+    assert counted_noun(question, *asked_for(question)) == noun
 
 
 def test_a_day_is_not_a_name():
