@@ -1,6 +1,6 @@
 """Reading a question: what kind of thing it asks for, and whether a sentence holds one.
 
-A question's kind (money, a number, a date, a place, a person, a name, an event, a cause, an outcome, or who a named
+A question's kind (money, a number, a date, a place, a person, a name, an event, a cause, a demand, an outcome, or who a named
 person is) is read where its own interrogative starts; `has_answer_type` tells whether a sentence holds
 something of that kind that the question does not already name. The answer rules in `answer.py` use both to abstain when the articles
 mention the topic but not what is asked.
@@ -39,6 +39,11 @@ _ANSWER_TYPES = [
     ("date", re.compile(r"when\b|" + _FOCUS + r"(day|date|year|month|time|weekday|hour)\b", re.I)),
     ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
                          r"state|province)\b", re.I)),
+    # "What are the ferry workers demanding?", "What does the union want?", "What is the union asking for?"
+    ("demand", re.compile(r"what (is|are|was|were|do|does|did|has|have|had) (?!not\b).{0,80}?\b(demand|demanding|"
+                          r"demanded|seek|seeking|sought|want|wanting|wanted|ask for|asking for|asked for|push for|"
+                          r"pushing for|call for|calling for|called for|press for|pressing for)\b|"
+                          r"what (are|were) (the|their|its|his|her) ([\w’'-]+ )?(demands|goals|aims)\b", re.I)),
     ("person", re.compile(r"(who|whom|whose)\b|" + _FOCUS + _ROLES + r"\b", re.I)),
     # an event's name: "which gathering", "at which event" ("what event forced..." may not want one)
     ("event", re.compile(_FOCUS + r"(conference|summit|festival|forum|convention|ceremony|tournament)\b|"
@@ -74,6 +79,10 @@ _OUTCOME_RE = re.compile(
 _CAUSE_RE = re.compile(r"\b(because|due to|owing to|caused by|sparked by|started by|triggered by|ignited by|"
                        r"set off by|blame|blamed|blames|blaming|the cause|the result of|as a result|resulted from|"
                        r"led to|causing)\b", re.I)
+_DEMAND_RE = re.compile(r"\b(seeks?|seeking|sought|demands?|demanding|demanded|insists? on|"
+                        r"insisting on|insisted on|(asks?|asking|asked|calls?|calling|called|push|pushes|pushing|"
+                        r"pushed|press|presses|pressing|pressed) for|proposals?|proposes|proposing|proposed|"
+                        r"requests?|requesting|requested)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
 _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
@@ -205,6 +214,9 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return any(_has_role(sentence, run, question_words - _IDENTITY_WORDS) for run in _RUN_RE.finditer(sentence))
     if kind == "outcome":
         return bool(_OUTCOME_RE.search(sentence))
+    if kind == "demand":  # says what someone wants: "is seeking a 6 per cent rise", "called for", "their demand"
+        # ("want" is too common to tell: "the last thing anyone wants in a cockpit")
+        return bool(_DEMAND_RE.search(sentence))
     if kind == "cause":  # says what brought it about ("after" or "amid" only say when)
         return bool(_CAUSE_RE.search(sentence))
     if kind == "event":  # a name that is an event's: "the Munich Security Conference", "the Critical Minerals Ministerial"

@@ -285,3 +285,13 @@ def test_asked_for_something_the_articles_count_is_answered(eastvale):
     answer = eastvale.ask("How many mechanics will join the strike?")
     assert not answer.abstained and "410" in answer.answer
     assert not eastvale.ask("How much money has the council set aside for books?").abstained
+
+
+@pytest.mark.parametrize("corpus, question, answer_starts", [
+    ("harbor", "What is the union asking for?", "The union is seeking a 6 per cent"),
+    ("valley", "What is the pilots' union seeking?", "The union is seeking a 14 per cent"),
+])
+def test_what_someone_is_demanding_is_the_sentence_saying_what_they_seek(request, corpus, question, answer_starts):
+    answer = request.getfixturevalue(corpus).ask(question)
+    assert not answer.abstained
+    assert answer.answer.startswith(answer_starts)

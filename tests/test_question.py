@@ -33,6 +33,10 @@ from assistant.question import answer_type, asked_for, counted_noun, has_answer_
     ("Who is Iran's Supreme Leader?", "person"),  # a role: the answer is a name
     ("Who is the mayor?", "person"),
     ("Who is President of Iran?", "person"),
+    ("What are the ferry workers demanding from the agency?", "demand"),
+    ("What is the union asking for?", "demand"),
+    ("What does the mayor want to build?", "demand"),  # not "which mayor"
+    ("What are the strikers' demands?", "demand"),
 ])
 def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
     assert answer_type(question) == kind
@@ -163,6 +167,13 @@ def test_a_surname_saying_something_is_a_person_when_the_article_names_them_in_f
 ])
 def test_counted_noun_is_what_the_question_counts_or_names_by_category(question, noun):
     assert counted_noun(question, *asked_for(question)) == noun
+
+
+def test_a_demand_needs_words_that_say_what_someone_seeks():
+    assert has_answer_type("demand", "The union is seeking a 6 per cent wage increase.", set())
+    assert has_answer_type("demand", "Parents called for the vote to be delayed.", set())
+    assert not has_answer_type("demand", "An exhausted pilot is the last thing anyone wants in a cockpit.", set())
+    assert not has_answer_type("demand", "Crews will walk off the job on Saturday.", set())
 
 
 def test_a_day_is_not_a_name():
