@@ -76,6 +76,7 @@ _FURNITURE = [
     r"click here.*|tap here.*",
 ]
 FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE) + r")\s*$", re.IGNORECASE)
+AD_LABEL_RE = re.compile(r"^\s*(?:" + _FURNITURE[0] + r")\s*$", re.IGNORECASE)  # "Advertisement", "Sponsored"
 # A heading that introduces a list of links to other stories; the short lines under it go with it.
 LINK_LIST_HEADING_RE = re.compile(r"^\W*(related|related (articles|stories|news|coverage|reading|content)|"
                                   r"read more|more (stories|news|from \w+)|recommended( stories| for you)?|"
@@ -153,7 +154,13 @@ def clean_page(raw: str) -> Cleaned:
     kept: list[str] = []
     seen: set[str] = set()
     in_link_list = False
+    in_ad = False
+    paragraphs = lines.count("") >= 3  # the page separates paragraphs with blank lines (not one line each)
     for line in lines:
+        if in_ad and line:  # the advertiser's copy, in the same paragraph as the "Advertisement" label
+            out.dropped.append(line)
+            continue
+        in_ad = paragraphs and bool(AD_LABEL_RE.match(line.strip(" *_")))
         if not line or line in {"•", "|", "-", "—"}:
             continue
         if LINK_LIST_HEADING_RE.match(line):  # "Related:" followed by headlines of other stories
@@ -293,7 +300,7 @@ def read_html(raw: str) -> tuple[str, dict]:
         "url": m.get("og:url", ""),
         "published": find_date(m.get("article:published_time", "") or m.get("date", "")),
     }
-    return "\n".join(parser.blocks), meta
+    return "\n\n".join(parser.blocks), meta  # a blank line between blocks, as between a text page's paragraphs
 
 
 _MD_RULES = [

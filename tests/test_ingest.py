@@ -140,6 +140,16 @@ def test_clean_page_drops_furniture_lines_and_keeps_reporting():
     assert cleaned.title == "Ferry fares to rise in April"
 
 
+def test_clean_page_drops_an_advertisers_copy_under_the_label():
+    raw = ("Storm floods the quay\n\nThe lake rose two metres overnight.\n\nAdvertisement\n"
+           "Tarrow Marine: heated winter boat storage from $45 a month. Book before November 15.\n\n"
+           "About 340 people left their homes.\n\nAdvertisement\n\nPower was back by Friday.\n")
+    cleaned = clean_page(raw)
+    assert cleaned.text.split("\n\n") == ["Storm floods the quay", "The lake rose two metres overnight.",
+                                           "About 340 people left their homes.", "Power was back by Friday."]
+    assert any(line.startswith("Tarrow Marine") for line in cleaned.dropped)
+
+
 def test_clean_page_drops_link_lists_and_furniture_strips():
     raw = "\n".join([
         "Wildfire forces evacuations",
