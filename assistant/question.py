@@ -1,6 +1,6 @@
 """Reading a question: what kind of thing it asks for, and whether a sentence holds one.
 
-A question's kind (money, a number, a date, a place, a person, a name, an event, a cause, a demand, an outcome, or who a named
+A question's kind (money, a number, a year, a date, a place, a person, a name, an event, a cause, a demand, an outcome, or who a named
 person is) is read where its own interrogative starts; `has_answer_type` tells whether a sentence holds
 something of that kind that the question does not already name. The answer rules in `answer.py` use both to abstain when the articles
 mention the topic but not what is asked.
@@ -36,6 +36,7 @@ _ANSWER_TYPES = [
     ("number", re.compile(r"how (many|much|long|old|far|large|big|high|fast|often)\b|" + _FOCUS + r"(number|"
                           r"percentage|share|proportion|amount|figure|toll|level|rate|price|cost|sum|total|margin|"
                           r"size|speed|age|count|score|population)\b", re.I)),
+    ("year", re.compile(r"(in )?(what|which) year\b", re.I)),  # a year: "in February" does not answer
     ("date", re.compile(r"when\b|" + _FOCUS + r"(day|date|year|month|time|weekday|hour)\b", re.I)),
     ("place", re.compile(r"where\b|" + _FOCUS + r"(city|country|place|location|venue|region|capital|town|port|"
                          r"state|province)\b", re.I)),
@@ -89,6 +90,7 @@ _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sun
                       r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|"
                       r"oct|nov|dec|(19|20)\d\d|yesterday|today|tomorrow|tonight|morning|evening|week|month|year)\b",
                       re.I)
+_YEAR_RE = re.compile(r"\b(1[5-9]|20)\d\d\b(?!\s*(per|%|people|homes|hectares|metres|kilometres|km))", re.I)
 _PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)")
 # "what was the cost | of the damage caused by ...": the first words of what the asked-for value belongs to.
 _OF_RE = re.compile(r"\s+of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?"
@@ -201,6 +203,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return any(new(m.group()) for m in _MONEY_RE.finditer(sentence))
     if kind == "number":
         return any(new(m.group()) for m in _NUMBER_RE.finditer(sentence))
+    if kind == "year":
+        return any(new(m.group()) for m in _YEAR_RE.finditer(sentence))
     if kind == "date":
         return any(new(m.group()) for m in _DATE_RE.finditer(sentence))
     if kind == "place":

@@ -107,6 +107,7 @@ class Evidence:
     absent_subject: str = ""  # "when is *the runway* ... due", "how much *revenue*": what is asked about, if no article has it
     topic_names: frozenset = frozenset()  # for name questions: names so common they are the articles' topic
     said: tuple | None = None  # "What did *Kessling* say about *the consultation*?": (surname, topic terms)
+    question: str = ""
 
 
 class DenseRetriever(BaseRetriever):
@@ -234,7 +235,7 @@ class Retriever:
                 absent = subject
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
-                        frozenset(focus), absent, topic, self._said(question))
+                        frozenset(focus), absent, topic, self._said(question), question)
 
     def _typed_by_speaker(self, hits: list[SentenceHit], qwords: set[str], topic: frozenset[str],
                           surnames: dict[str, frozenset[str]]) -> None:

@@ -295,3 +295,30 @@ def test_what_someone_is_demanding_is_the_sentence_saying_what_they_seek(request
     answer = request.getfixturevalue(corpus).ask(question)
     assert not answer.abstained
     assert answer.answer.startswith(answer_starts)
+
+
+def test_a_year_question_is_not_answered_by_a_weekday(eastvale):
+    # "opened its new central library on Tuesday": a day, but no article gives the year
+    answer = eastvale.ask("In what year did the new central library open?")
+    assert answer.abstained, answer.answer
+    assert not eastvale.ask("On which day did the new central library open?").abstained
+
+
+UNKNOWN = """Tram drivers strike in Westvale
+
+Tram drivers in Westvale walked off the job on Monday after pay talks with the city broke down.
+The union has not said how long the strike will last, and the city said it would run extra buses.
+The last tram strike, in 2019, lasted nine days.
+"""
+
+
+def test_a_sentence_saying_it_is_not_known_is_not_an_answer(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("westvale")
+    (corpus / "trams.txt").write_text(UNKNOWN, encoding="utf-8")
+    a = _ingested(tmp_path_factory, "westvale", corpus)
+    try:
+        answer = a.ask("How long will the tram strike in Westvale go on?")
+        assert answer.abstained, answer.answer  # not "nine days" (2019) nor the sentence saying nobody knows
+        assert not a.ask("When did the tram drivers walk off the job?").abstained
+    finally:
+        a.close()

@@ -37,6 +37,9 @@ from assistant.question import answer_type, asked_for, counted_noun, has_answer_
     ("What is the union asking for?", "demand"),
     ("What does the mayor want to build?", "demand"),  # not "which mayor"
     ("What are the strikers' demands?", "demand"),
+    ("In what year was the sea wall built?", "year"),
+    ("Which year did the ferry service start?", "year"),
+    ("When will the wall be rebuilt next year?", "date"),
 ])
 def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
     assert answer_type(question) == kind
@@ -174,6 +177,14 @@ def test_a_demand_needs_words_that_say_what_someone_seeks():
     assert has_answer_type("demand", "Parents called for the vote to be delayed.", set())
     assert not has_answer_type("demand", "An exhausted pilot is the last thing anyone wants in a cockpit.", set())
     assert not has_answer_type("demand", "Crews will walk off the job on Saturday.", set())
+
+
+def test_a_year_needs_a_year():
+    asked = {"in", "what", "year", "was", "the", "wall", "built"}
+    assert has_answer_type("year", "The wall was built in 1962 after a flood.", asked)
+    assert not has_answer_type("year", "The consultation will begin in February.", asked)
+    assert not has_answer_type("year", "About 2000 people left their homes.", asked)
+    assert has_answer_type("date", "The consultation will begin in February.", asked)
 
 
 def test_a_day_is_not_a_name():
