@@ -9,13 +9,13 @@ answer abstains; the threshold is fitted on answerable and unanswerable question
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import AssistantError
 from .lexical import term_set
+from .question import interrogative, said_unknown
 from .retrieve import Evidence, Passage, Retriever, SentenceHit
 from .settings import PROMPTS_DIR
 from .store import Store
@@ -31,7 +31,8 @@ TYPED_MARGIN = 0.25  # ... or within this, when it holds another candidate of wh
 TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this much of the question to answer it
 STRONG_MATCH = 0.65  # ... or be this close to it in the model's eyes (95th percentile of retrieved sentences)
 COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has
-STRICT_KINDS = {"money", "number", "year", "date", "place", "person", "name", "event", "cause", "outcome"}  # an answer holds one
+# an answer to these holds one
+STRICT_KINDS = {"money", "number", "year", "date", "place", "person", "name", "event", "cause", "outcome"}
 
 
 @dataclass
@@ -149,7 +150,7 @@ class Composer:
         if not hits or evidence.absent_subject:  # "when is the runway due to be repaved?": no article has one
             return None
         if self._said_to_be_unknown(evidence):
-            return None  # "How much did they expect to save?": "The authority has not said how much it expected to save"
+            return None  # "How much did they save?": "The authority has not said how much it expected to save"
         best = hits[0]
         chosen = choose(hits, evidence.term_weights, self.max_sentences)
         if evidence.kind and not best.typed:
@@ -175,16 +176,15 @@ class Composer:
     def _said_to_be_unknown(self, evidence: Evidence) -> bool:
         """A sentence near the top, on the question's specific terms, says that what the question asks is not
         known: "The union has not said how long the strike will last" for "How long will the strike go on?"."""
-        asks = _wh(evidence.question)
+        asks = interrogative(evidence.question)
         if not asks:
             return False
         best = evidence.hits[0].score
         for hit in evidence.hits:
             if hit.score < best - TYPED_MARGIN:
                 break
-            sentence = self.store.article_text(hit.doc_id)[hit.start : hit.end]
-            unknown = _UNKNOWN_RE.search(sentence)
-            if unknown and _wh(sentence[unknown.start() :]) == asks and hit.terms & evidence.specific_terms:
+            unknown = said_unknown(self.store.article_text(hit.doc_id)[hit.start : hit.end])
+            if unknown == asks and hit.terms & evidence.specific_terms:
                 return True
         return False
 
@@ -304,31 +304,6 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
-
-
-# "... has not said how much ...", "declined to say when ...", "It is not clear whether ...": the article says
-# the thing is not known.
-_UNKNOWN_RE = re.compile(
-    r"\b(has|have|had|did|does|do|would|could|will)\s+not\s+(yet\s+)?(said|say|disclosed|disclose|revealed|reveal|"
-    r"given|give|released|release|specified|specify|announced|announce|confirmed|confirm|decided|decide)\s+"
-    r"(how|when|where|who|whom|whose|why|what|which|whether)\b|"
-    r"\b(declined|refused|would not|wouldn't)\s+to\s+(say|disclose|reveal|give|specify)\s+"
-    r"(how|when|where|who|why|what|which|whether)\b|"
-    r"\b(it is|it was|it remains|it remained|it's)\s+(not known|unknown|unclear|not clear)\s+"
-    r"(how|when|where|who|why|what|which|whether)\b", re.I)
-
-
-_WH_RE = re.compile(r"\b(how (much|many|long|far|big|old|often)|when|where|who|whom|why|whether|"
-                    r"(what|which) (date|day|year|month|time)|what|which)\b", re.I)
-_WHEN = {"when", "what date", "what day", "what year", "what month", "what time", "which date", "which day",
-         "which year", "which month", "which time"}
-
-
-def _wh(text: str) -> str:
-    """A text's first interrogative, with the ways of asking when counted as one ("what date" is "when")."""
-    m = _WH_RE.search(text)
-    wh = " ".join(m.group().lower().split()) if m else ""
-    return "when" if wh in _WHEN else "who" if wh == "whom" else wh
 
 
 def names_the_person(evidence: Evidence) -> bool:

@@ -57,8 +57,9 @@ class Failure:
 
 # --- page furniture --------------------------------------------------------------------------------
 
+_AD_LABEL = r"advertisement|advertisment|sponsored( content)?|ad|story continues below( this)? ad(vertisement)?"
 _FURNITURE = [
-    r"advertisement|advertisment|sponsored( content)?|ad|story continues below( this)? ad(vertisement)?",
+    _AD_LABEL,
     r"share( this)?( article| story| post)?:?|share on \w+|tweet|email|print|copy link",
     r"follow us( on [\w ,&]+)?:?",
     r"leave a (comment|reply)|\d+ comments?|comments?|add a comment|post a comment|view comments",
@@ -76,7 +77,7 @@ _FURNITURE = [
     r"click here.*|tap here.*",
 ]
 FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE) + r")\s*$", re.IGNORECASE)
-AD_LABEL_RE = re.compile(r"^\s*(?:" + _FURNITURE[0] + r")\s*$", re.IGNORECASE)  # "Advertisement", "Sponsored"
+AD_LABEL_RE = re.compile(r"^\s*(?:" + _AD_LABEL + r")\s*$", re.IGNORECASE)  # "Advertisement", "Sponsored"
 # A heading that introduces a list of links to other stories; the short lines under it go with it.
 LINK_LIST_HEADING_RE = re.compile(r"^\W*(related|related (articles|stories|news|coverage|reading|content)|"
                                   r"read more|more (stories|news|from \w+)|recommended( stories| for you)?|"

@@ -1,9 +1,9 @@
 """Reading a question: what kind of thing it asks for, and whether a sentence holds one.
 
-A question's kind (money, a number, a year, a date, a place, a person, a name, an event, a cause, a demand, an outcome, or who a named
-person is) is read where its own interrogative starts; `has_answer_type` tells whether a sentence holds
-something of that kind that the question does not already name. The answer rules in `answer.py` use both to abstain when the articles
-mention the topic but not what is asked.
+A question's kind (money, a number, a year, a date, a place, a person, a name, an event, a cause, a demand, an
+outcome, or who a named person is) is read where its own interrogative starts; `has_answer_type` tells whether a
+sentence holds something of that kind that the question does not already name. The answer rules in `answer.py`
+use both to abstain when the articles mention the topic but not what is asked.
 """
 
 from __future__ import annotations
@@ -133,9 +133,24 @@ _EVENT_NAME_RE = re.compile(r"\b(Conference|Summit|Forum|Festival|Fair|Expo|Exhi
                             r"Championships?|Tournament|Open|Assembly|Congress|Convention|Meeting|Ministerial|"
                             r"Dialogue|Symposium|Week|Awards|Gala|Marathon|Parade|Carnival|Ceremony|Jamboree|"
                             r"Regatta|Rally)$")
-_SPEECH_VERBS = r"(said|says|told|tells|added|adds|argued|warned|noted|explained|insisted|complained|wrote)"
-_ONE_WORD_SPEAKER_RE = re.compile(r"\b(?P<before>[A-Z][\w’'-]+),?\s+" + _SPEECH_VERBS + r"\b|"
-                                  r"\b" + _SPEECH_VERBS + r"\s+(?P<after>[A-Z][\w’'-]+)\W*$")
+SPEECH_VERBS = r"(said|says|told|added|argued|warned|noted|explained|insisted|complained|wrote)"
+_ONE_WORD_SPEAKER_RE = re.compile(r"\b(?P<before>[A-Z][\w’'-]+),?\s+" + SPEECH_VERBS + r"\b|"
+                                  r"\b" + SPEECH_VERBS + r"\s+(?P<after>[A-Z][\w’'-]+)\W*$")
+# "... has not said how much ...", "declined to say when ...", "It is not clear whether ...": the article says
+# the thing is not known.
+_UNKNOWN_RE = re.compile(
+    r"\b(has|have|had|did|does|do|would|could|will)\s+not\s+(yet\s+)?(said|say|disclosed|disclose|revealed|reveal|"
+    r"given|give|released|release|specified|specify|announced|announce|confirmed|confirm|decided|decide)\s+"
+    r"(how|when|where|who|whom|whose|why|what|which|whether)\b|"
+    r"\b(declined|refused|would not|wouldn't)\s+to\s+(say|disclose|reveal|give|specify)\s+"
+    r"(how|when|where|who|why|what|which|whether)\b|"
+    r"\b(it is|it was|it remains|it remained|it's)\s+(not known|unknown|unclear|not clear)\s+"
+    r"(how|when|where|who|why|what|which|whether)\b", re.I)
+# an interrogative with the words that make it precise ("how long", "what date")
+_INTERROGATIVE_RE = re.compile(r"\b(how (much|many|long|far|big|old|often)|when|where|who|whom|why|whether|"
+                               r"(what|which) (date|day|year|month|time)|what|which)\b", re.I)
+_WHEN = {"when", "what date", "what day", "what year", "what month", "what time", "which date", "which day",
+         "which year", "which month", "which time"}
 _PROPER_RE = re.compile(r"(?<![.!?\"“]\s)(?<![\"“])(?<!^)\b(" + _CAPS + ")")
 
 
@@ -223,7 +238,7 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return bool(_DEMAND_RE.search(sentence))
     if kind == "cause":  # says what brought it about ("after" or "amid" only say when)
         return bool(_CAUSE_RE.search(sentence))
-    if kind == "event":  # a name that is an event's: "the Munich Security Conference", "the Critical Minerals Ministerial"
+    if kind == "event":  # an event's name: "the Munich Security Conference", "the Critical Minerals Ministerial"
         return any(new(m.group(1)) and _EVENT_NAME_RE.search(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     if kind == "name":  # a proper name, one word or several, that the question does not already hold
         return any(new(m.group(1)) and not _DATE_RE.fullmatch(m.group(1)) for m in _PROPER_RE.finditer(sentence))
@@ -276,6 +291,20 @@ def counted_noun(question: str, kind: str | None, asking: str) -> str:
         last = asking.split()[-1].lower() if asking.split() else ""
         return last if last not in ("name", "names") else ""
     return ""
+
+
+def interrogative(text: str) -> str:
+    """A text's first interrogative, with the ways of asking when counted as one ("what date" is "when")."""
+    m = _INTERROGATIVE_RE.search(text)
+    wh = " ".join(m.group().lower().split()) if m else ""
+    return "when" if wh in _WHEN else "who" if wh == "whom" else wh
+
+
+def said_unknown(sentence: str) -> str:
+    """The interrogative a sentence says is not known: "how long" for "The union has not said how long the strike
+    will last"; "" when it says no such thing."""
+    unknown = _UNKNOWN_RE.search(sentence)
+    return interrogative(sentence[unknown.start() :]) if unknown else ""
 
 
 def subject_of(question: str) -> str:

@@ -13,8 +13,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from .lexical import term_set, terms, words
-from .question import (NAME_WORD_RE, asked_for, counted_noun, has_answer_type, said_about, subject_of, surnames_in,
-                       value_owner)
+from .question import (NAME_WORD_RE, SPEECH_VERBS, asked_for, counted_noun, has_answer_type, said_about, subject_of,
+                       surnames_in, value_owner)
 from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
@@ -74,8 +74,8 @@ _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disput
 _PRONOUN_SPEAKER_RE = re.compile(r"[,.!?\"”]\s*[\"”]?\s*(he|she|they) (said|says|added|told \w+|argued|warned|noted|"
                                  r"explained|insisted|complained|wrote)\W*$", re.I)
 # A sentence naming who is speaking: "Kessling said ...", "..., said board chair Lorraine Petch."
-_NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}(said|says|told|added|argued|warned|noted|"
-                               r"explained|insisted|complained|wrote)\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
+_NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}" + SPEECH_VERBS +
+                               r"\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
 
 
 def keep_closest(fused: list[NodeWithScore], closest: list[str], k: int) -> list[NodeWithScore]:
@@ -104,10 +104,10 @@ class Evidence:
     term_weights: dict = field(default_factory=dict)  # each question term's share of the question's idf
     of_terms: frozenset = frozenset()  # "the cost *of the damage*": what the asked-for value belongs to
     focus_terms: frozenset = frozenset()  # the asking words' terms: "which *fire official*"
-    absent_subject: str = ""  # "when is *the runway* ... due", "how much *revenue*": what is asked about, if no article has it
+    absent_subject: str = ""  # "when is *the runway* due", "how much *revenue*": asked about, and in no article
     topic_names: frozenset = frozenset()  # for name questions: names so common they are the articles' topic
     said: tuple | None = None  # "What did *Kessling* say about *the consultation*?": (surname, topic terms)
-    question: str = ""
+    question: str = ""  # as asked (its interrogative is matched against "has not said how long ...")
 
 
 class DenseRetriever(BaseRetriever):
@@ -242,9 +242,7 @@ class Retriever:
         """For who-questions: a quote ending '"...," he said.' names its speaker in the sentence before it
         ("Kessling said families had been brought in far too late."), so it tells who as much as that does."""
         for hit in hits:
-            if hit.typed or not _PRONOUN_SPEAKER_RE.search(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
-                continue
-            speaker = self.speaker(hit)
+            speaker = None if hit.typed else self.speaker(hit)  # (it reads the hit's wording before any neighbour)
             if speaker is not None and has_answer_type(
                     "person", self.store.article_text(hit.doc_id)[speaker.start : speaker.end], qwords, topic,
                     surnames.get(hit.doc_id, frozenset())):

@@ -282,9 +282,9 @@ def test_asked_for_something_no_article_mentions_abstains(eastvale, question):
 
 
 def test_asked_for_something_the_articles_count_is_answered(eastvale):
+    # (the money question of this kind is test_amount_for_what_is_asked_is_answered)
     answer = eastvale.ask("How many mechanics will join the strike?")
     assert not answer.abstained and "410" in answer.answer
-    assert not eastvale.ask("How much money has the council set aside for books?").abstained
 
 
 @pytest.mark.parametrize("corpus, question, answer_starts", [

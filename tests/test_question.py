@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.question import answer_type, asked_for, counted_noun, has_answer_type, outcome_subject, said_about, surnames_in
+from assistant.question import (answer_type, asked_for, counted_noun, has_answer_type, outcome_subject, said_about,
+                                surnames_in)
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -151,9 +152,10 @@ def test_a_surname_saying_something_is_a_person_when_the_article_names_them_in_f
     asked = {"which", "trustee", "complained"}
     surnames = surnames_in("Trustees Omar Kessling and Beatrice Nunn voted against the motion.")
     assert surnames == {"kessling", "nunn"}
-    assert has_answer_type("person", "Kessling said families had been brought in far too late.", asked, surnames=surnames)
+    kessling = "Kessling said families had been brought in far too late."
+    assert has_answer_type("person", kessling, asked, surnames=surnames)
     assert has_answer_type("person", '"It is too late," said Nunn.', asked, surnames=surnames)
-    assert not has_answer_type("person", "Kessling said families had been brought in far too late.", asked)
+    assert not has_answer_type("person", kessling, asked)
     assert not has_answer_type("person", "Tehran said the talks would go ahead.", asked, surnames=surnames)
 
 
