@@ -74,6 +74,7 @@ _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disput
 _PRONOUN_SPEAKER_RE = re.compile(r"[,.!?\"”]\s*[\"”]?\s*(he|she|they) (said|says|added|told \w+|argued|warned|noted|"
                                  r"explained|insisted|complained|wrote)\W*$", re.I)
 # A sentence naming who is speaking: "Kessling said ...", "..., said board chair Lorraine Petch."
+_QUOTED_RE = re.compile(r"[\"“][^\"“”]*[\"”]")  # a quotation, straight or curly quotes
 _NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}" + SPEECH_VERBS +
                                r"\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
 
@@ -223,6 +224,7 @@ class Retriever:
                                         score, sterms, typed, p.passage_id, gap))
         if kind == "person":
             self._typed_by_speaker(hits, qwords, topic, surnames)
+            self._score_frames(hits, qvec, qwords, topic, surnames)
         hits.sort(key=lambda h: h.score, reverse=True)
         focus = set(terms(asking))  # "margin" in "by what margin": the answer gives a value, not the word
         seen = {t for t in qterms if df[t] and t not in focus}
@@ -248,6 +250,29 @@ class Retriever:
                     surnames.get(hit.doc_id, frozenset())):
                 hit.typed = True
                 hit.score += self.TYPE_WEIGHT
+
+    def _score_frames(self, hits: list[SentenceHit], qvec: np.ndarray, qwords: set[str], topic: frozenset[str],
+                      surnames: dict[str, frozenset[str]]) -> None:
+        """For who-questions: in '"We want Europe to prosper ...," Rubio told Bloomberg News Editor-in-Chief John
+        Micklethwait.' the person asked for is in the words around the quote, and the quote (most of the
+        sentence, and most of its vector) says nothing of who. Such a sentence is scored by the better of its own
+        similarity and that of its frame, embedded alone."""
+        framed = []
+        for hit in hits:
+            if not hit.typed:
+                continue
+            sentence = self.store.article_text(hit.doc_id)[hit.start : hit.end]
+            frame = _QUOTED_RE.sub(" ", sentence)
+            if frame != sentence and has_answer_type("person", frame, qwords, topic,
+                                                     surnames.get(hit.doc_id, frozenset())):
+                framed.append((hit, frame))
+        if not framed:
+            return
+        vectors = self.embedder.get_text_embedding_batch([frame for _, frame in framed])
+        for (hit, _), vector in zip(framed, vectors):
+            gain = float(np.asarray(vector, dtype=np.float32) @ qvec) - hit.dense
+            if gain > 0:
+                hit.score += gain
 
     @staticmethod
     def _said(question: str) -> tuple[str, frozenset] | None:

@@ -273,6 +273,30 @@ def test_who_said_a_quote_is_answered_by_the_sentence_naming_its_speaker(eastval
     assert "notification" in answer.answer
 
 
+INTERVIEW = """Harbour master defends dredging plan
+
+Harbour master Colm Brady defended the plan to dredge the Eastvale channel in an interview with Eastvale Radio on Thursday.
+"The channel has to be deeper," Brady told Eastvale Radio.
+"Container ships that once came in on any tide now anchor outside the breakwater for six or seven hours, their crews idle and their cargoes late, and every one of those hours costs the shipping lines money that they will not get back from anyone," Brady told Eastvale Radio host Priya Lindqvist.
+The dredging is due to start in March and to take six weeks.
+"""
+
+
+def test_who_someone_spoke_to_is_read_from_the_words_around_the_quote(tmp_path_factory):
+    # The long quote makes up most of the sentence naming the host, so that sentence as a whole is far from the
+    # question; the short quote's sentence is close to it and names no one new.
+    corpus = tmp_path_factory.mktemp("interview")
+    (corpus / "dredging.txt").write_text(INTERVIEW, encoding="utf-8")
+    (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
+    a = _ingested(tmp_path_factory, "interview", corpus)
+    try:
+        answer = a.ask("Who interviewed Brady for Eastvale Radio?")
+    finally:
+        a.close()
+    assert not answer.abstained, answer.answer
+    assert "Priya Lindqvist" in answer.sentences[0].text, answer.answer
+
+
 @pytest.mark.parametrize("question", ["How much revenue does the council lose on the library each year?",
                                       "Which developer is building the library's rooftop garden?"])
 def test_asked_for_something_no_article_mentions_abstains(eastvale, question):
