@@ -85,9 +85,9 @@ LINK_LIST_HEADING_RE = re.compile(r"^\W*(related|related (articles|stories|news|
                                   r"popular( now| stories)?|see also)\W*$", re.IGNORECASE)
 LINK_ITEM_RE = re.compile(r"^([-*•·▪]|\d+[.)])\s+\S")
 FURNITURE_SEPARATOR_RE = re.compile(r"\s+[·|•]\s+")
-COMMENTS_HEADING_RE = re.compile(
-    r"^\s*(reader comments|readers'? comments|comments|\d+ comments|join the (discussion|conversation)|"
-    r"what (our )?readers (are saying|say))\s*:?\s*$",
+COMMENTS_HEADING_RE = re.compile(  # also as a Markdown heading, and with a count: "## Comments (3)"
+    r"^\s*(#{1,6}\s*)?(reader comments|readers'? comments|comments|\d+ comments|join the (discussion|conversation)|"
+    r"what (our )?readers (are saying|say))\s*(\(\d+\)|\[\d+\])?\s*:?\s*$",
     re.IGNORECASE,
 )
 # A wire agency's sign-off ("- ANI", "— AFP", "- Reuters"); a dash bullet like "- France" is not one.

@@ -207,6 +207,19 @@ def test_clean_page_comment_section_cut_at_its_heading():
     assert cleaned.text.endswith("the port authority said.")
 
 
+@pytest.mark.parametrize("heading", ["Comments (4)", "## Comments (3)", "Reader comments [12]", "3 comments"])
+def test_clean_page_comment_heading_with_a_count_or_as_a_markdown_heading(heading):
+    raw = "\n\n".join([
+        "Wildfire forces evacuations",
+        "About 1,200 people left their homes on Saturday, the sheriff's office said.",
+        heading,
+        "MaryB_AspenFlats: Deputies told us they already arrested two looters on Saturday night.",
+    ])
+    cleaned = clean_page(raw)
+    assert "looters" not in cleaned.text
+    assert cleaned.comments_removed == 1
+
+
 # --- formats --------------------------------------------------------------------------------------------
 
 def test_txt_read_with_file_stem_as_doc_id(tmp_path):
