@@ -220,8 +220,8 @@ class Composer:
                 continue
             unit = [group]
             placed.add(id(group))
-            speaker = self.retriever.speaker(group[0])  # '"...," he said.' follows the sentence that says who he is
-            if speaker is not None:
+            # '"...," he said.' follows the sentence that says who he is
+            for speaker in self.retriever.speakers(group[0]):
                 earlier = self._same_statement(speaker, taken)
                 if earlier is None:
                     unit.insert(0, [speaker])

@@ -127,7 +127,8 @@ _RUN_RE = re.compile(r"\b" + _CAPS)  # a run of capitalised words
 _ROLE_AFTER_RE = re.compile(r"[’']?s?,\s+(the|a|an|who|whose|its|his|her)\b|\s+\((the|a|an)\b")  # "X, a top aide"
 _TITLE_RE = re.compile(r"\b(" + _CAP + r"\s+){1,2}$")  # the capitalised words right before a name
 NAME_WORD_RE = re.compile(r"\b" + _CAP)
-_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
+# (not after a sentence's end, but after "Dr. " or "Mrs. ")
+_NAME_RE = re.compile(r"(?:(?<=\b[DM]r\.\s)|(?<=\bM[rs]s\.\s)|(?<=\bMs\.\s)|(?<![.!?]\s))(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
 # the last word of an event's name
 _EVENT_NAME_RE = re.compile(r"\b(Conference|Summit|Forum|Festival|Fair|Expo|Exhibition|Show|Games|Olympics|Cup|"
                             r"Championships?|Tournament|Open|Assembly|Congress|Convention|Meeting|Ministerial|"

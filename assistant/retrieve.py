@@ -74,6 +74,10 @@ _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disput
 _PRONOUN_SPEAKER_RE = re.compile(r"[,.!?\"”]\s*[\"”]?\s*(he|she|they) (said|says|added|told \w+|argued|warned|noted|"
                                  r"explained|insisted|complained|wrote)\W*$", re.I)
 # A sentence naming who is speaking: "Kessling said ...", "..., said board chair Lorraine Petch."
+# A sentence that is all quotation, continuing the quote before it: '"That problem does not go away."'
+_BARE_QUOTE_RE = re.compile(r"^\s*[\"“][^\"“”]*[\"”]\s*$")
+# ... and the quote it continues, attributed: '"We have six vacant posts," he said.', '"...," Quill said.'
+_ATTRIBUTED_QUOTE_RE = re.compile(r"[\"”]\s*,?\s*(\w+\s+){0,4}" + SPEECH_VERBS + r"\b|" + SPEECH_VERBS + r"\s*:?\s*[\"“]")
 _QUOTED_RE = re.compile(r"[\"“][^\"“”]*[\"”]")  # a quotation, straight or curly quotes
 _NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}" + SPEECH_VERBS +
                                r"\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
@@ -244,7 +248,8 @@ class Retriever:
         """For who-questions: a quote ending '"...," he said.' names its speaker in the sentence before it
         ("Kessling said families had been brought in far too late."), so it tells who as much as that does."""
         for hit in hits:
-            speaker = None if hit.typed else self.speaker(hit)  # (it reads the hit's wording before any neighbour)
+            chain = [] if hit.typed else self.speakers(hit)  # (it reads the hit's wording before any neighbour)
+            speaker = chain[-1] if chain else None
             if speaker is not None and has_answer_type(
                     "person", self.store.article_text(hit.doc_id)[speaker.start : speaker.end], qwords, topic,
                     surnames.get(hit.doc_id, frozenset())):
@@ -291,7 +296,8 @@ class Retriever:
         text = self.store.article_text(hit.doc_id)[hit.start : hit.end]
         if surname in words(text):
             return bool(_NAMED_SPEAKER_RE.search(text))
-        speaker = self.speaker(hit)
+        chain = self.speakers(hit)
+        speaker = chain[-1] if chain else None
         return speaker is not None and surname in words(self.store.article_text(hit.doc_id)[speaker.start : speaker.end])
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
@@ -356,11 +362,23 @@ class Retriever:
         118."): the claim it disputes belongs in the answer too."""
         return self._previous(hit, _REJOINDER_RE)
 
-    def speaker(self, hit: SentenceHit) -> SentenceHit | None:
-        """The previous sentence of the hit's article when the hit is a quote whose speaker is only "he said" and
-        that sentence names someone saying something ("Kessling said families were told too late."): a quote
-        without its speaker does not tell a reader who said it."""
-        return self._previous(hit, _PRONOUN_SPEAKER_RE, _NAMED_SPEAKER_RE)
+    def speakers(self, hit: SentenceHit) -> list[SentenceHit]:
+        """The sentences before a quote that say who speaks it, nearest first: for '"...," he said.' the previous
+        sentence when it names someone saying something ("Kessling said families were told too late."); for a
+        quote with no attribution at all ('"That problem does not go away."'), the attributed quote it continues,
+        and that one's speaker in turn. Empty when the hit is not such a quote: a quote without its speaker
+        does not tell a reader who said it."""
+        chain: list[SentenceHit] = []
+        continued = self._previous(hit, _BARE_QUOTE_RE, _ATTRIBUTED_QUOTE_RE)
+        if continued is not None:
+            chain.append(continued)
+            hit = continued
+        named = self._previous(hit, _PRONOUN_SPEAKER_RE, _NAMED_SPEAKER_RE)
+        if named is not None:
+            chain.append(named)
+        elif chain and not _NAMED_SPEAKER_RE.search(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
+            return []  # continues a quote whose speaker is not named either
+        return chain
 
     def _previous(self, hit: SentenceHit, hit_says: re.Pattern, previous_says: re.Pattern | None = None
                   ) -> SentenceHit | None:

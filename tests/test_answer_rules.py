@@ -279,22 +279,44 @@ Harbour master Colm Brady defended the plan to dredge the Eastvale channel in an
 "The channel has to be deeper," Brady told Eastvale Radio.
 "Container ships that once came in on any tide now anchor outside the breakwater for six or seven hours, their crews idle and their cargoes late, and every one of those hours costs the shipping lines money that they will not get back from anyone," Brady told Eastvale Radio host Priya Lindqvist.
 The dredging is due to start in March and to take six weeks.
+Port engineer Dr. Ines Varga said the work had already been postponed twice.
+"The river brings the mud down every winter," she said.
+"No dredger on earth keeps it out for good."
 """
 
 
-def test_who_someone_spoke_to_is_read_from_the_words_around_the_quote(tmp_path_factory):
-    # The long quote makes up most of the sentence naming the host, so that sentence as a whole is far from the
-    # question; the short quote's sentence is close to it and names no one new.
+@pytest.fixture(scope="module")
+def dredging(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("interview")
     (corpus / "dredging.txt").write_text(INTERVIEW, encoding="utf-8")
     (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
     a = _ingested(tmp_path_factory, "interview", corpus)
-    try:
-        answer = a.ask("Who interviewed Brady for Eastvale Radio?")
-    finally:
-        a.close()
+    yield a
+    a.close()
+
+
+def test_who_someone_spoke_to_is_read_from_the_words_around_the_quote(dredging):
+    # The long quote makes up most of the sentence naming the host, so that sentence as a whole is far from the
+    # question; the short quote's sentence is close to it and names no one new.
+    answer = dredging.ask("Who interviewed Brady for Eastvale Radio?")
     assert not answer.abstained, answer.answer
     assert "Priya Lindqvist" in answer.sentences[0].text, answer.answer
+
+
+def test_a_quote_continuing_another_is_answered_with_the_speaker_of_both(dredging):
+    # '"No dredger ... for good."' has no attribution; the quote before it ends "she said", and the sentence
+    # before that names her (after "Dr.", which does not end a sentence).
+    answer = dredging.ask("Who warned that dredging would never keep the mud out for good?")
+    assert not answer.abstained, answer.answer
+    texts = [s.text for s in answer.sentences]
+    text = dredging.store.article_text("dredging")
+    evidence = dredging.retriever.score_sentences(answer.question, dredging.retriever.search(answer.question))
+    bare = next(h for h in evidence.hits if text[h.start : h.end].startswith('"No dredger'))
+    assert [text[h.start : h.end][:20] for h in dredging.retriever.speakers(bare)] == [
+        '"The river brings th', "Port engineer Dr. In"]  # nearest first
+    assert texts[:3] == ["Port engineer Dr. Ines Varga said the work had already been postponed twice.",
+                         '"The river brings the mud down every winter," she said.',
+                         '"No dredger on earth keeps it out for good."'], texts
 
 
 @pytest.mark.parametrize("question", ["How much revenue does the council lose on the library each year?",
