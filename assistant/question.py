@@ -28,11 +28,13 @@ _ROLES = (r"(person|official|leader|minister|president|chairman|chairwoman|chair
 _ANSWER_TYPES = [
     ("list", re.compile(r"(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
                         r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
+    # (its last alternative: "What is the expansion expected to cost?", "What will the bridge cost the town?", "... worth?")
     ("money", re.compile(r"how much\b.{0,60}\b(cost|costs|pay|paid|spend|spent|charge|charged|budget|budgeted|"
                          r"raise|raised|earn|earned|lose|losing|lost|owe|owes|owed)\b|how much (money|funding|"
                          r"revenue|income|profit|debt)\b|" + _FOCUS +
-                         r"(cost|price|budget|fee|fine|salary|wage|fare|bill|revenue|profit|loss|dollar \w+)\b",
-                         re.I)),
+                         r"(cost|price|budget|fee|fine|salary|wage|fare|bill|revenue|profit|loss|dollar \w+)\b|"
+                         r"what (is|are|was|were|will|would|could|might) (?=.{1,60}?\b(cost|worth)(\s+[\w’'-]+){0,3}\W*$)|"
+                         r"what (does|do|did) (?=.{1,60}?\b(cost|worth)\W*$)", re.I)),
     ("number", re.compile(r"how (many|much|long|old|far|large|big|high|fast|often)\b|" + _FOCUS + r"(number|"
                           r"percentage|share|proportion|amount|figure|toll|level|rate|price|cost|sum|total|margin|"
                           r"size|speed|age|count|score|population)\b", re.I)),

@@ -12,6 +12,10 @@ from assistant.question import (answer_type, asked_for, counted_noun, has_answer
     ("What was the total dollar cost of the storm damage?", "money"),
     ("How much did the library cost to build?", "money"),
     ("How much is the city contributing to the harbour?", "number"),
+    ("What is the new terminal expected to cost?", "money"),  # "cost" as the verb asked about
+    ("What will the repairs cost the town?", "money"),
+    ("What is the painting worth?", "money"),
+    ("What does the ferry cost cover?", None),  # not a value: what the cost pays for
     ("When does the walkout begin?", "date"),
     ("On which day did the minister speak?", "date"),
     ("Where were the talks held?", "place"),
@@ -51,6 +55,7 @@ def test_answer_type_reads_the_question_s_own_interrogative(question, kind):
     ("What was the total dollar cost of the damage?", "What was the total dollar cost"),
     ("Who will head the delegation?", "Who"),
     ("How did the minister describe the plan?", ""),
+    ("What is the new terminal expected to cost?", "What is "),  # not the whole question
 ])
 def test_asked_for_gives_the_words_that_ask(question, words):
     assert asked_for(question)[1] == words
