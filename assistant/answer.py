@@ -32,7 +32,7 @@ TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this 
 STRONG_MATCH = 0.65  # ... or be this close to it in the model's eyes (95th percentile of retrieved sentences)
 COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has
 # an answer to these holds one
-STRICT_KINDS = {"money", "number", "year", "date", "place", "person", "name", "event", "cause", "outcome"}
+STRICT_KINDS = {"money", "number", "percent", "year", "date", "place", "person", "name", "event", "cause", "outcome"}
 
 
 @dataclass

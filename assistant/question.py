@@ -1,9 +1,9 @@
 """Reading a question: what kind of thing it asks for, and whether a sentence holds one.
 
-A question's kind (money, a number, a year, a date, a place, a person, a name, an event, a cause, a demand, an
-outcome, or who a named person is) is read where its own interrogative starts; `has_answer_type` tells whether a
-sentence holds something of that kind that the question does not already name. The answer rules in `answer.py`
-use both to abstain when the articles mention the topic but not what is asked.
+A question's kind (money, a number, a percentage, a year, a date, a place, a person, a name, an event, a cause, a
+demand, an outcome, or who a named person is) is read where its own interrogative starts; `has_answer_type` tells
+whether a sentence holds something of that kind that the question does not already name. The answer rules in
+`answer.py` use both to abstain when the articles mention the topic but not what is asked.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ _ANSWER_TYPES = [
                          r"(cost|price|budget|fee|fine|salary|wage|fare|bill|revenue|profit|loss|dollar \w+)\b|"
                          r"what (is|are|was|were|will|would|could|might) (?=.{1,60}?\b(cost|worth)(\s+[\w’'-]+){0,3}\W*$)|"
                          r"what (does|do|did) (?=.{1,60}?\b(cost|worth)\W*$)", re.I)),
+    # a share asked as one: "3.9 per cent" answers, "300 ballots" does not
+    ("percent", re.compile(r"(what|which) (percentage|percent)\b|how many (percent|per cent)\b|"
+                           + _FOCUS + r"(percentage|percent)\b", re.I)),
     ("number", re.compile(r"how (many|much|long|old|far|large|big|high|fast|often)\b|" + _FOCUS + r"(number|"
                           r"percentage|share|proportion|amount|figure|toll|level|rate|price|cost|sum|total|margin|"
                           r"size|speed|age|count|score|population)\b", re.I)),
@@ -86,6 +89,9 @@ _DEMAND_RE = re.compile(r"\b(seeks?|seeking|sought|demands?|demanding|demanded|i
                         r"insisting on|insisted on|(asks?|asking|asked|calls?|calling|called|push|pushes|pushing|"
                         r"pushed|press|presses|pressing|pressed) for|proposals?|proposes|proposing|proposed|"
                         r"requests?|requesting|requested)\b", re.I)
+_PERCENT_RE = re.compile(r"\d[\d.,]*\s?(%|percent\b|per cent\b|percentage points?\b)|\b(one|two|three|four|five|six|seven|"
+                         r"eight|nine|ten|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                         r"([ -][a-z]+)? (percent|per cent)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
 _DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
@@ -221,6 +227,8 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return any(new(m.group()) for m in _MONEY_RE.finditer(sentence))
     if kind == "number":
         return any(new(m.group()) for m in _NUMBER_RE.finditer(sentence))
+    if kind == "percent":
+        return any(new(m.group()) for m in _PERCENT_RE.finditer(sentence))
     if kind == "year":
         return any(new(m.group()) for m in _YEAR_RE.finditer(sentence))
     if kind == "date":

@@ -327,6 +327,11 @@ def test_asked_for_something_no_article_mentions_abstains(eastvale, question):
     assert eastvale.ask(question).abstained
 
 
+def test_asked_for_a_percentage_a_count_does_not_answer(eastvale):
+    # The strike article counts drivers (410, 350) but gives no share of anything.
+    assert eastvale.ask("What percentage of the drivers belong to the union?").abstained
+
+
 def test_asked_for_something_the_articles_count_is_answered(eastvale):
     # (the money question of this kind is test_amount_for_what_is_asked_is_answered)
     answer = eastvale.ask("How many mechanics will join the strike?")

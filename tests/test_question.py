@@ -16,6 +16,8 @@ from assistant.question import (answer_type, asked_for, counted_noun, has_answer
     ("What will the repairs cost the town?", "money"),
     ("What is the painting worth?", "money"),
     ("What does the ferry cost cover?", None),  # not a value: what the cost pays for
+    ("What percentage of drivers voted to strike?", "percent"),  # a count of drivers does not answer
+    ("By what percentage did fares rise?", "percent"),
     ("When does the walkout begin?", "date"),
     ("On which day did the minister speak?", "date"),
     ("Where were the talks held?", "place"),
@@ -198,6 +200,13 @@ def test_a_day_is_not_a_name():
     asked = {"what", "is", "the", "name", "of", "firefighter"}
     assert not has_answer_type("name", "One firefighter was treated and released on Tuesday.", asked)
     assert has_answer_type("name", "Firefighter Dana Cole was treated on Tuesday.", asked)
+
+
+def test_percent_needs_a_percentage():
+    asked = {"what", "percentage", "voted"}
+    assert not has_answer_type("percent", "Roughly 300 mail ballots were still arriving.", asked)
+    assert all(has_answer_type("percent", s, asked) for s in ("Turnout was 41.5 percent.", "a rise of 3.9 per cent",
+                                                               "up 12% on last year", "Six per cent was offered."))
 
 
 def test_money_needs_an_amount_of_money():
