@@ -37,7 +37,13 @@ The board chair said falling enrolment had left the district no choice.
 
 
 def _ingested(tmp_path_factory, name: str, corpus) -> Assistant:
-    """An Assistant with the real model over its own temporary store holding `corpus`."""
+    """An Assistant with the real model over its own temporary store holding `corpus`: a folder, or articles
+    by file name ({"strike.txt": STRIKE}) to write into a new one."""
+    if isinstance(corpus, dict):
+        folder = tmp_path_factory.mktemp(name)
+        for file_name, text in corpus.items():
+            (folder / file_name).write_text(text, encoding="utf-8")
+        corpus = folder
     a = Assistant(settings=Settings(store=tmp_path_factory.mktemp(f"{name}-store")))
     a.ingest([corpus])
     return a
@@ -45,11 +51,7 @@ def _ingested(tmp_path_factory, name: str, corpus) -> Assistant:
 
 @pytest.fixture(scope="module")
 def eastvale(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("eastvale")
-    (corpus / "strike.txt").write_text(STRIKE, encoding="utf-8")
-    (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
-    (corpus / "school.txt").write_text(SCHOOL, encoding="utf-8")
-    a = _ingested(tmp_path_factory, "eastvale", corpus)
+    a = _ingested(tmp_path_factory, "eastvale", {"strike.txt": STRIKE, "library.txt": LIBRARY, "school.txt": SCHOOL})
     yield a
     a.close()
 
@@ -287,10 +289,7 @@ Port engineer Dr. Ines Varga said the work had already been postponed twice.
 
 @pytest.fixture(scope="module")
 def dredging(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("interview")
-    (corpus / "dredging.txt").write_text(INTERVIEW, encoding="utf-8")
-    (corpus / "library.txt").write_text(LIBRARY, encoding="utf-8")
-    a = _ingested(tmp_path_factory, "interview", corpus)
+    a = _ingested(tmp_path_factory, "interview", {"dredging.txt": INTERVIEW, "library.txt": LIBRARY})
     yield a
     a.close()
 
@@ -364,9 +363,7 @@ The last tram strike, in 2019, lasted nine days.
 
 
 def test_a_sentence_saying_it_is_not_known_is_not_an_answer(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("westvale")
-    (corpus / "trams.txt").write_text(UNKNOWN, encoding="utf-8")
-    a = _ingested(tmp_path_factory, "westvale", corpus)
+    a = _ingested(tmp_path_factory, "westvale", {"trams.txt": UNKNOWN})
     try:
         answer = a.ask("How long will the tram strike in Westvale go on?")
         assert answer.abstained, answer.answer  # not "nine days" (2019) nor the sentence saying nobody knows
