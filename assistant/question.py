@@ -28,12 +28,14 @@ _ROLES = (r"(person|official|leader|minister|president|chairman|chairwoman|chair
 _ANSWER_TYPES = [
     ("list", re.compile(r"(what|which) (topics|issues|things|areas|conditions|demands|subjects|points|steps|"
                         r"measures|items|factors|matters|questions|problems|priorities|requirements)\b", re.I)),
-    # (its last alternative: "What is the expansion expected to cost?", "What will the bridge cost the town?", "... worth?")
+    # (its last alternatives: "What is the expansion expected to cost?", "What will the bridge cost the town?",
+    # "What is it worth?")
     ("money", re.compile(r"how much\b.{0,60}\b(cost|costs|pay|paid|spend|spent|charge|charged|budget|budgeted|"
                          r"raise|raised|earn|earned|lose|losing|lost|owe|owes|owed)\b|how much (money|funding|"
                          r"revenue|income|profit|debt)\b|" + _FOCUS +
                          r"(cost|price|budget|fee|fine|salary|wage|fare|bill|revenue|profit|loss|dollar \w+)\b|"
-                         r"what (is|are|was|were|will|would|could|might) (?=.{1,60}?\b(cost|worth)(\s+[\w’'-]+){0,3}\W*$)|"
+                         r"what (is|are|was|were|will|would|could|might) "
+                         r"(?=.{1,60}?\b(cost|worth)(\s+[\w’'-]+){0,3}\W*$)|"
                          r"what (does|do|did) (?=.{1,60}?\b(cost|worth)\W*$)", re.I)),
     # a share asked as one: "3.9 per cent" answers, "300 ballots" does not
     ("percent", re.compile(r"(what|which) (percentage|percent)\b|how many (percent|per cent)\b|"
@@ -89,8 +91,9 @@ _DEMAND_RE = re.compile(r"\b(seeks?|seeking|sought|demands?|demanding|demanded|i
                         r"insisting on|insisted on|(asks?|asking|asked|calls?|calling|called|push|pushes|pushing|"
                         r"pushed|press|presses|pressing|pressed) for|proposals?|proposes|proposing|proposed|"
                         r"requests?|requesting|requested)\b", re.I)
-_PERCENT_RE = re.compile(r"\d[\d.,]*\s?(%|percent\b|per cent\b|percentage points?\b)|\b(one|two|three|four|five|six|seven|"
-                         r"eight|nine|ten|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_PERCENT_RE = re.compile(r"\d[\d.,]*\s?(%|percent\b|per cent\b|percentage points?\b)|"
+                         r"\b(one|two|three|four|five|six|seven|eight|nine|ten|[a-z]+teen|twenty|thirty|forty|fifty|"
+                         r"sixty|seventy|eighty|ninety)"
                          r"([ -][a-z]+)? (percent|per cent)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
@@ -136,7 +139,8 @@ _ROLE_AFTER_RE = re.compile(r"[’']?s?,\s+(the|a|an|who|whose|its|his|her)\b|\s
 _TITLE_RE = re.compile(r"\b(" + _CAP + r"\s+){1,2}$")  # the capitalised words right before a name
 NAME_WORD_RE = re.compile(r"\b" + _CAP)
 # (not after a sentence's end, but after "Dr. " or "Mrs. ")
-_NAME_RE = re.compile(r"(?:(?<=\b[DM]r\.\s)|(?<=\bM[rs]s\.\s)|(?<=\bMs\.\s)|(?<![.!?]\s))(?<!^)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
+_NAME_RE = re.compile(r"(?:(?<=\b[DM]r\.\s)|(?<=\bM[rs]s\.\s)|(?<=\bMs\.\s)|(?<![.!?]\s))(?<!^)"
+                      r"\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
 # the last word of an event's name
 _EVENT_NAME_RE = re.compile(r"\b(Conference|Summit|Forum|Festival|Fair|Expo|Exhibition|Show|Games|Olympics|Cup|"
                             r"Championships?|Tournament|Open|Assembly|Congress|Convention|Meeting|Ministerial|"

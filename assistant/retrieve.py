@@ -77,7 +77,8 @@ _PRONOUN_SPEAKER_RE = re.compile(r"[,.!?\"”]\s*[\"”]?\s*(he|she|they) (said|
 # A sentence that is all quotation, continuing the quote before it: '"That problem does not go away."'
 _BARE_QUOTE_RE = re.compile(r"^\s*[\"“][^\"“”]*[\"”]\s*$")
 # ... and the quote it continues, attributed: '"We have six vacant posts," he said.', '"...," Quill said.'
-_ATTRIBUTED_QUOTE_RE = re.compile(r"[\"”]\s*,?\s*(\w+\s+){0,4}" + SPEECH_VERBS + r"\b|" + SPEECH_VERBS + r"\s*:?\s*[\"“]")
+_ATTRIBUTED_QUOTE_RE = re.compile(r"[\"”]\s*,?\s*(\w+\s+){0,4}" + SPEECH_VERBS + r"\b|"
+                                  + SPEECH_VERBS + r"\s*:?\s*[\"“]")
 _QUOTED_RE = re.compile(r"[\"“][^\"“”]*[\"”]")  # a quotation, straight or curly quotes
 _NAMED_SPEAKER_RE = re.compile(r"\b[A-Z][\w’'-]+,?\s+(\w+\s+){0,2}" + SPEECH_VERBS +
                                r"\b|\b(said|says|added)\s+(\w+\s+){0,3}[A-Z]")
@@ -248,11 +249,8 @@ class Retriever:
         """For who-questions: a quote ending '"...," he said.' names its speaker in the sentence before it
         ("Kessling said families had been brought in far too late."), so it tells who as much as that does."""
         for hit in hits:
-            chain = [] if hit.typed else self.speakers(hit)  # (it reads the hit's wording before any neighbour)
-            speaker = chain[-1] if chain else None
-            if speaker is not None and has_answer_type(
-                    "person", self.store.article_text(hit.doc_id)[speaker.start : speaker.end], qwords, topic,
-                    surnames.get(hit.doc_id, frozenset())):
+            speaker = "" if hit.typed else self.speaker_text(hit)  # (it reads the hit's wording before any neighbour)
+            if speaker and has_answer_type("person", speaker, qwords, topic, surnames.get(hit.doc_id, frozenset())):
                 hit.typed = True
                 hit.score += self.TYPE_WEIGHT
 
@@ -296,9 +294,7 @@ class Retriever:
         text = self.store.article_text(hit.doc_id)[hit.start : hit.end]
         if surname in words(text):
             return bool(_NAMED_SPEAKER_RE.search(text))
-        chain = self.speakers(hit)
-        speaker = chain[-1] if chain else None
-        return speaker is not None and surname in words(self.store.article_text(hit.doc_id)[speaker.start : speaker.end])
+        return surname in words(self.speaker_text(hit))
 
     def _topic_names(self, passages: list[Passage]) -> set[str]:
         """Capitalised words of these passages that many passages contain (the corpus's topic, not an answer)."""
@@ -379,6 +375,11 @@ class Retriever:
         elif chain and not _NAMED_SPEAKER_RE.search(self.store.article_text(hit.doc_id)[hit.start : hit.end]):
             return []  # continues a quote whose speaker is not named either
         return chain
+
+    def speaker_text(self, hit: SentenceHit) -> str:
+        """The wording of the sentence that names who speaks the hit's quote ("" when `speakers` finds none)."""
+        chain = self.speakers(hit)
+        return self.store.article_text(hit.doc_id)[chain[-1].start : chain[-1].end] if chain else ""
 
     def _previous(self, hit: SentenceHit, hit_says: re.Pattern, previous_says: re.Pattern | None = None
                   ) -> SentenceHit | None:
