@@ -208,7 +208,7 @@ def _chunked(paths: list[Path], known: dict[str, str]) -> Iterator[tuple[Article
     for path in iter_files(paths):
         for item in [path] if isinstance(path, Failure) else read_file(path):
             changed = isinstance(item, Article) and known.get(item.doc_id) != item.content_hash
-            yield item, chunk_text(item.text) if changed else None
+            yield item, chunk_text(item.text, item.published) if changed else None
         yield None, None
 
 

@@ -27,6 +27,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQu
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from .analyse import Entity, analyse
 from .chunk import Chunk
 from .errors import StoreError
 from .ingest import Article
@@ -46,7 +47,12 @@ CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS sentences (
     passage_rowid INTEGER NOT NULL, idx INTEGER, start INTEGER, end INTEGER, citable INTEGER, vec BLOB);
 CREATE INDEX IF NOT EXISTS sentences_passage ON sentences(passage_rowid);
+CREATE TABLE IF NOT EXISTS entities (
+    doc_id TEXT NOT NULL, start INTEGER, end INTEGER, label TEXT, text TEXT, resolved TEXT);
+CREATE INDEX IF NOT EXISTS entities_doc ON entities(doc_id);
+CREATE TABLE IF NOT EXISTS analysed (doc_id TEXT PRIMARY KEY, version INTEGER);
 """
+ANALYSIS_VERSION = 1  # bump when the language analysis changes: stored entities are then made anew on read
 OWNER_KEY = "assistant_store_id"  # collection metadata: which sidecar fills this collection
 UPSERT_BATCH = 1000
 TEXT_CACHE_SIZE = 256  # article texts kept in memory for building passages and citations
@@ -155,6 +161,7 @@ class Store:
         self.collection = self._open_collection()
         self.vectors = PassageVectors(chroma_collection=self.collection)
         self._text_cache: OrderedDict[str, str] = OrderedDict()
+        self._entity_cache: OrderedDict[str, list[Entity]] = OrderedDict()
 
     def _store_id(self) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
@@ -230,6 +237,39 @@ class Store:
         else:
             self._text_cache.move_to_end(doc_id)
         return text
+
+    def entities(self, doc_id: str) -> list[Entity]:
+        """The article's named entities in text order, from the sidecar. An article stored before entities
+        were (by an older release) is analysed now, once, and its entities stored."""
+        found = self._entity_cache.get(doc_id)
+        if found is not None:
+            self._entity_cache.move_to_end(doc_id)
+            return found
+        done = self.db.execute("SELECT version FROM analysed WHERE doc_id = ?", (doc_id,)).fetchone()
+        if done is None or done[0] != ANALYSIS_VERSION:
+            article = self.article(doc_id)
+            found = list(analyse(self.article_text(doc_id), article.published if article else None).entities)
+            with self.db:
+                self._write_entities(doc_id, found)
+        else:
+            found = [Entity(label, start, end, text, resolved or "") for start, end, label, text, resolved in
+                     self.db.execute("SELECT start, end, label, text, resolved FROM entities WHERE doc_id = ? "
+                                     "ORDER BY start", (doc_id,))]
+        self._entity_cache[doc_id] = found
+        if len(self._entity_cache) > TEXT_CACHE_SIZE:
+            self._entity_cache.popitem(last=False)
+        return found
+
+    def entities_in(self, doc_id: str, start: int, end: int) -> list[Entity]:
+        """The entities inside [start, end) of an article."""
+        return [e for e in self.entities(doc_id) if start <= e.start and e.end <= end]
+
+    def _write_entities(self, doc_id: str, entities: Sequence[Entity]) -> None:
+        self.db.execute("DELETE FROM entities WHERE doc_id = ?", (doc_id,))
+        self.db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)",
+                            [(doc_id, e.start, e.end, e.label, e.text, e.resolved) for e in entities])
+        self.db.execute("INSERT OR REPLACE INTO analysed VALUES (?, ?)", (doc_id, ANALYSIS_VERSION))
+        self._entity_cache.pop(doc_id, None)
 
     def nodes(self, passage_ids: list[str] | None = None, rowids: list[int] | None = None) -> dict:
         """Return {passage id: TextNode} for the given passage ids or rowids, built from the sidecar."""
@@ -348,6 +388,9 @@ class Store:
         self.db.executemany("DELETE FROM sentences WHERE passage_rowid = ?", [(r,) for r in rowids])
         self.db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self.db.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
+        self.db.execute("DELETE FROM entities WHERE doc_id = ?", (doc_id,))
+        self.db.execute("DELETE FROM analysed WHERE doc_id = ?", (doc_id,))
+        self._entity_cache.pop(doc_id, None)
 
     def write(self, items: list[tuple[Article, list[Chunk]]], passage_vecs: np.ndarray,
               sentence_vecs: list[np.ndarray]) -> None:
@@ -393,6 +436,7 @@ class Store:
                      article.published, article.path, article.text, len(chunks), article.comments_removed,
                      time.time()),
                 )
+                self._write_entities(article.doc_id, [e for chunk in chunks for e in chunk.entities])
                 self._text_cache.pop(article.doc_id, None)
 
     def close(self) -> None:
