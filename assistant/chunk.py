@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from .analyse import Analysis, Entity, analyse
 
 MAX_PASSAGE_WORDS = 110  # ~150 tokens: well inside the embedder's 256-token window
+# A heading starts a new passage only once the passage has this many words: of citable text, or in all
+# when the heading itself has HEADING_WORDS words or more. A run of short lines ("Item 1.", "Item 2.", ...)
+# is packed into full passages, so the passage count follows the text's size, not its line count.
+MIN_PASSAGE_WORDS = 12
+HEADING_WORDS = 4
 MAX_UNIT_WORDS = 140
 _BULLET_RE = re.compile(r"[•·▪◦*\-–]\s+")
 _TERMINAL = (".", "?", "!", '"', "”", "’", "'", ")", "…")
@@ -68,8 +73,8 @@ def split_sentences(text: str, analysis: Analysis | None = None) -> list[Sentenc
 
 
 def chunk_text(text: str, published: str | None = None) -> list[Chunk]:
-    """Pack sentences into passages of at most ~MAX_PASSAGE_WORDS words; a heading starts a new one. Each
-    passage carries the entities inside it (relative dates resolved against `published`)."""
+    """Pack sentences into passages of at most ~MAX_PASSAGE_WORDS words; a heading starts a new one once the
+    passage is MIN_PASSAGE_WORDS long. Each passage carries the entities inside it (relative dates resolved against `published`)."""
     analysis = analyse(text, published)
     chunks = _pack(text, split_sentences(text, analysis))
     ents = sorted(analysis.entities, key=lambda e: e.start)
@@ -88,15 +93,17 @@ def chunk_text(text: str, published: str | None = None) -> list[Chunk]:
 def _pack(text: str, sentences: list[Sentence]) -> list[Chunk]:
     chunks: list[Chunk] = []
     current: list[Sentence] = []
-    words = 0
+    words = cited = 0
     for sent in sentences:
         n = len(text[sent.start : sent.end].split())
-        starts_section = not sent.citable and len(current) >= 2
+        starts_section = not sent.citable and len(current) >= 2 and (
+            cited >= MIN_PASSAGE_WORDS or (n >= HEADING_WORDS and words >= MIN_PASSAGE_WORDS))
         if current and (words + n > MAX_PASSAGE_WORDS or starts_section):
             chunks.append(Chunk(current[0].start, current[-1].end, tuple(current)))
-            current, words = [], 0
+            current, words, cited = [], 0, 0
         current.append(sent)
         words += n
+        cited += n if sent.citable else 0
     if current:
         chunks.append(Chunk(current[0].start, current[-1].end, tuple(current)))
     return chunks

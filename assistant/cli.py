@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import AssistantError
+from .errors import AssistantError, IngestInterrupted
 from .settings import Settings
 
 
@@ -74,29 +74,85 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     assistant = _open(ctx, seed=False)
     splitter.join()
     targets = list(paths) or [SEEDS_DIR]
-    # Counting walks the folders without reading a file, so the bar has a total (rate and ETA) at once.
-    total = sum(1 for _ in iter_files(targets)) if not as_json else None
-    with tqdm(total=total, unit="file", file=sys.stderr, desc="ingest", disable=as_json, dynamic_ncols=True,
-              smoothing=0.1) as bar:
+    # Sizing walks the folders without reading a file, so the bar has a total (rate and ETA) at once. It
+    # advances with the bytes read and embedded, so one large file moves it too.
+    total = sum(_size(p) for p in iter_files(targets) if isinstance(p, Path)) if not as_json else None
+    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, desc="ingest",
+              disable=as_json, dynamic_ncols=True, smoothing=0.1) as bar:
 
         def progress(report) -> None:
             rate = report.passages_written / max(bar.format_dict["elapsed"], 1e-6)
-            bar.set_postfix_str(f"{report.passages_written:,} passages embedded, {rate:.1f}/s", refresh=False)
-            bar.update(report.files_read - bar.n)  # also called after each batch, to keep the postfix live
+            bar.set_postfix_str(f"{report.articles_stored:,} articles stored, {report.passages_written:,} passages "
+                                f"embedded, {rate:.1f}/s", refresh=False)
+            bar.update(min(report.bytes_read, total or report.bytes_read) - bar.n)
 
-        report = assistant.ingest(targets, progress=progress)
+        try:
+            report = assistant.ingest(targets, progress=progress)
+        except IngestInterrupted as exc:
+            bar.close()
+            click.echo(str(exc), err=True)
+            sys.exit(exc.exit_code)
     if as_json:
         _emit(report.to_dict())
     else:
+        duplicates = f", {len(report.duplicates)} duplicate{'' if len(report.duplicates) == 1 else 's'}" \
+            if report.duplicates else ""
         click.echo(
-            f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-            f"{len(report.failed)} failed; {report.passages_written} passages embedded in {report.seconds:.1f}s. "
-            f"Store: {report.articles_total} articles, {report.passages_total} passages."
+            f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
+            f"{duplicates}, {len(report.failed)} failed; {report.passages_written} passages embedded in "
+            f"{report.seconds:.1f}s. Store: {report.articles_total} articles, {report.passages_total} passages."
         )
+        for d in report.duplicates:
+            click.echo(f"  duplicate: {d['path']} has the same text as the stored article {d['of']}: stored once.",
+                       err=True)
+        for r in report.renamed:
+            click.echo(f"  stored as {r['id']}: {r['path']} is a different article from {r['clashes_with']} "
+                       f"({r['other_path'] or 'already stored'}), so it did not replace it.", err=True)
         for failure in report.failed:
             click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def articles(ctx: click.Context, as_json: bool) -> None:
+    """List the stored articles: id, title, outlet, date, passages, file."""
+    assistant = _open(ctx, seed=False)
+    stored = assistant.store.articles()
+    if as_json:
+        _emit({"articles": [a.to_dict() for a in stored]})
+        return
+    if not stored:
+        click.echo("No articles stored yet: run `assistant ingest PATH` (or `assistant ingest` for the bundled ones).")
+        return
+    for a in stored:
+        click.echo(f"{a.doc_id}  {a.title or '(untitled)'} — {a.source or 'unknown outlet'}, "
+                   f"{a.published or 'undated'}; {a.passages} passages; {a.path or 'no file'}")
+    click.echo(f"{len(stored)} articles.")
+
+
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def remove(ctx: click.Context, doc_id: str, as_json: bool) -> None:
+    """Remove a stored article (see `assistant articles` for the ids)."""
+    assistant = _open(ctx, seed=False)
+    removed = assistant.remove(doc_id)
+    if as_json:
+        _emit({"removed": removed.to_dict(), "articles_total": assistant.store.article_count()})
+        return
+    click.echo(f"Removed {removed.doc_id} ({removed.title or removed.path or 'untitled'}); "
+               f"{assistant.store.article_count()} articles left.")
 
 
 @cli.command()

@@ -10,18 +10,22 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
 
 from .answer import Answer, Composer
 from .chunk import chunk_text
-from .errors import BadQuestion
+from .errors import BadQuestion, IngestInterrupted, UnknownArticle
+from .ids import IdAssigner, origin_of
 from .ingest import Article, Failure, iter_files, read_file
 from .lexical import STOPWORDS, terms
 from .models import SpanEmbedding, build_embedder
 from .retrieve import Passage, Retriever
 from .settings import SEEDS_DIR, Settings
+
+if TYPE_CHECKING:
+    from .store import ArticleInfo
 
 EMBED_BATCH = 256  # passages embedded and written together: a crash loses at most one batch
 READ_AHEAD = 64  # articles read and chunked ahead of the embedder
@@ -47,6 +51,10 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0  # of `seconds`, spent inside the embedding model
     files_read: int = 0
+    bytes_read: int = 0  # of the files' bytes, those read and (for stored articles) embedded
+    articles_stored: int = 0  # added or updated articles whose passages are written
+    duplicates: list[dict] = field(default_factory=list)  # {"path", "of"}: the same content, stored once
+    renamed: list[dict] = field(default_factory=list)  # {"id", "path", "clashes_with", "other_path"}
     vectors_restored: int = 0  # put back into Chroma from the sidecar (the collection had lost them)
     vectors_removed: int = 0  # dropped from Chroma: no article in the sidecar has them
 
@@ -103,62 +111,88 @@ class Assistant:
         report.vectors_restored, report.vectors_removed = self.store.repair(self.store.check(),
                                                                             self.embedder.embed_texts)
         paths = [Path(p) for p in (paths or [SEEDS_DIR])]
-        known = self.store.hashes()
-        seen: dict[str, str] = {}
-        batch: list[tuple[Article, list]] = []
-        pending = 0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
-            writing: Future | None = None
-            for item, chunks in _read_ahead(_chunked(paths, known), READ_AHEAD):
-                if item is None:  # the end of a file
-                    report.files_read += 1
-                    if progress:
-                        progress(report)
-                elif isinstance(item, Failure):
-                    report.failed.append(item)
-                elif item.doc_id in seen:
-                    report.failed.append(Failure(item.path, f"duplicate document id {item.doc_id!r} "
-                                                            f"(already read from {seen[item.doc_id]})"))
-                else:
-                    seen[item.doc_id] = item.path
-                    if chunks is None:
+        ids = IdAssigner(self.store.catalog())
+        run = _Run(report, progress)
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+                for item, placed, chunks, size in _read_ahead(_chunked(paths, ids), READ_AHEAD):
+                    if isinstance(item, _FileEnd):
+                        report.files_read += 1
+                        run.credit(item.index, item.size, closing=True)
+                        run.tell()
+                    elif isinstance(item, Failure):
+                        report.failed.append(item)
+                    elif placed.status == "duplicate":
+                        report.duplicates.append({"path": item.path, "of": placed.duplicate_of})
+                    elif placed.status == "unchanged":
                         report.unchanged.append(item.doc_id)
-                        continue
-                    (report.updated if item.doc_id in known else report.added).append(item.doc_id)
-                    batch.append((item, chunks))
-                    pending += len(chunks)
-                    if pending >= EMBED_BATCH:
-                        writing = self._embed_and_write(batch, writer, writing, report)
-                        batch, pending = [], 0
-                        if progress:
-                            progress(report)
-            if batch:
-                writing = self._embed_and_write(batch, writer, writing, report)
-            if writing:
-                writing.result()
-            if progress:
-                progress(report)
+                    else:
+                        getattr(report, placed.status).append(item.doc_id)
+                        if placed.clashes_with:
+                            report.renamed.append({"id": item.doc_id, "path": item.path,
+                                                   "clashes_with": placed.clashes_with,
+                                                   "other_path": ids.origin(placed.clashes_with)})
+                        run.add(item, chunks, ids.origin(item.doc_id), size)
+                        if run.pending >= EMBED_BATCH:
+                            self._embed_and_write(run, writer)
+                if run.batch:
+                    self._embed_and_write(run, writer)
+                if run.writing:
+                    run.writing.result()
+                if ids.adopted:
+                    self.store.set_origins(ids.adopted)
+                run.tell()
+        except KeyboardInterrupt:
+            raise IngestInterrupted(
+                f"Interrupted: {report.articles_stored:,} article{'' if report.articles_stored == 1 else 's'} "
+                f"stored in this run ({self.store.article_count():,} in the store). Run the same command again "
+                f"to continue: stored articles are skipped, nothing is stored twice.") from None
         report.articles_total = self.store.article_count()
         report.passages_total = self.store.passage_count()
         report.seconds = round(time.perf_counter() - started, 3)
         report.embed_seconds = round(report.embed_seconds, 3)
         return report
 
-    def _embed_and_write(self, batch: list[tuple[Article, list]], writer: ThreadPoolExecutor,
-                         writing: Future | None, report: IngestReport) -> Future:
-        """Embed a batch, wait for the previous batch's write, then hand this one to the writer."""
-        texts, spans = [], []
-        for article, chunks in batch:
+    def _embed_and_write(self, run: "_Run", writer: ThreadPoolExecutor) -> None:
+        """Embed a batch EMBED_BATCH passages at a time, wait for the previous write, hand this one over."""
+        texts, spans, files, shares = [], [], [], []
+        for (article, chunks), (index, size) in zip(run.batch, run.files):
             for chunk in chunks:
                 texts.append(article.text[chunk.start : chunk.end])
                 spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
-        t = time.perf_counter()
-        vectors, sentence_vectors = self.embedder.embed_with_spans(texts, spans) if texts else (np.zeros((0, 384)), [])
-        report.embed_seconds += time.perf_counter() - t
-        if writing:
-            writing.result()  # re-raises a failed write; batches land in order
-        report.passages_written += len(texts)
-        return writer.submit(self.store.write, batch, vectors, sentence_vectors)
+                files.append(index)
+                shares.append(size * (chunk.end - chunk.start) // max(len(article.text), 1))
+        vectors, sentence_vectors = np.zeros((0, 384), dtype=np.float32), []
+        # A long article is embedded in parts of about EMBED_BATCH passages, so its progress shows as it goes.
+        parts = max(1, len(texts) // EMBED_BATCH)
+        bounds = [len(texts) * i // parts for i in range(parts + 1)]
+        for at, to in zip(bounds, bounds[1:]):
+            t = time.perf_counter()
+            v, sv = self.embedder.embed_with_spans(texts[at:to], spans[at:to])
+            run.report.embed_seconds += time.perf_counter() - t
+            vectors, sentence_vectors = np.concatenate([vectors, v]), sentence_vectors + list(sv)
+            run.report.passages_written += len(v)
+            for index, share in zip(files[at:to], shares[at:to]):
+                run.credit(index, share)
+            run.tell()
+        if run.writing:
+            run.writing.result()  # re-raises a failed write; batches land in order
+        batch, origins = run.batch, run.origins
+        run.writing = writer.submit(self._write, batch, vectors, sentence_vectors, origins, run.report)
+        run.batch, run.files, run.origins, run.pending = [], [], {}, 0
+
+    def _write(self, batch: list[tuple[Article, list]], vectors: np.ndarray, sentence_vectors: list,
+               origins: dict[str, str], report: IngestReport) -> None:
+        self.store.write(batch, vectors, sentence_vectors, origins)
+        report.articles_stored += len(batch)
+
+    def remove(self, doc_id: str) -> ArticleInfo:
+        """Remove a stored article (its text, passages and vectors); return what it was."""
+        info = self.store.article(doc_id)
+        if info is None:
+            raise UnknownArticle(f"No article with the id {doc_id!r} is stored: `assistant articles` lists them.")
+        self.store.delete_article(doc_id)
+        return info
 
     def ensure_seeded(self, notice: Callable[[str], None] | None = None) -> bool:
         """Ingest the bundled seeds when the store is empty; return True if it did."""
@@ -176,6 +210,11 @@ class Assistant:
         if not isinstance(question, str) or not question.strip():
             raise BadQuestion("The question is empty: type a question about the articles.")
         question = question.strip()
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+            raise BadQuestion("The question has bytes that are not UTF-8 text: type it again, or set the "
+                              "terminal's encoding to UTF-8.") from None
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise BadQuestion(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
@@ -203,13 +242,74 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _chunked(paths: list[Path], known: dict[str, str]) -> Iterator[tuple[Article | Failure | None, list | None]]:
-    """Yield (article, its chunks) in reading order, chunks None when unchanged; (None, None) ends each file."""
-    for path in iter_files(paths):
+@dataclass
+class _FileEnd:
+    index: int
+    size: int
+
+
+class _Run:
+    """One ingest run's batch in the making, and the bytes of each file counted as done so far."""
+
+    def __init__(self, report: IngestReport, progress: Callable[[IngestReport], None] | None):
+        self.report, self.progress = report, progress
+        self.batch: list[tuple[Article, list]] = []
+        self.files: list[tuple[int, int]] = []  # the file each batch item came from, and its size
+        self.origins: dict[str, str] = {}
+        self.pending = 0
+        self.writing: Future | None = None
+        self.credited: dict[int, int] = {}
+        self.sizes: dict[int, int] = {}
+        self.closed: set[int] = set()
+        self.index = -1
+
+    def add(self, article: Article, chunks: list, origin: str, size: int) -> None:
+        self.batch.append((article, chunks))
+        self.files.append((self.index + 1, size))  # the file being read: its end marker has not come yet
+        self.sizes[self.index + 1] = size
+        self.origins[article.doc_id] = origin
+        self.pending += len(chunks)
+
+    def credit(self, index: int, size: int, closing: bool = False) -> None:
+        """Count `size` more bytes of file `index` as done; its end counts whatever its passages did not."""
+        if index in self.closed:
+            return
+        limit = self.sizes.setdefault(index, size)  # shares of a file's records never count past its size
+        done = self.credited.get(index, 0)
+        add = limit - done if closing else min(size, limit - done)
+        if closing:
+            self.closed.add(index)
+            self.index = index
+        self.credited[index] = done + add
+        self.report.bytes_read += add
+
+    def tell(self) -> None:
+        if self.progress:
+            self.progress(self.report)
+
+
+def _chunked(paths: list[Path], ids: IdAssigner) -> Iterator[tuple]:
+    """Yield (article, its placement, its chunks, its file's size) in reading order, chunks None unless it is
+    to be stored; failures as (failure, None, None, 0); each file's end as (_FileEnd, None, None, 0)."""
+    for index, path in enumerate(iter_files(paths)):
+        origin = "" if isinstance(path, Failure) else origin_of(path)
+        size = 0 if isinstance(path, Failure) else _size(path)
         for item in [path] if isinstance(path, Failure) else read_file(path):
-            changed = isinstance(item, Article) and known.get(item.doc_id) != item.content_hash
-            yield item, chunk_text(item.text, item.published) if changed else None
-        yield None, None
+            if isinstance(item, Failure):
+                yield item, None, None, 0
+                continue
+            placed = ids.place(item.doc_id, item.content_hash, origin)
+            item.doc_id = placed.doc_id
+            stored = placed.status in ("added", "updated")
+            yield item, placed, chunk_text(item.text, item.published) if stored else None, size
+        yield _FileEnd(index, size), None, None, 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _read_ahead(items: Iterator, depth: int) -> Iterator:

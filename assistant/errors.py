@@ -24,3 +24,19 @@ class ReadError(AssistantError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class UnknownArticle(AssistantError):
+    """No stored article has the given id."""
+
+
+class IngestInterrupted(AssistantError):
+    """Ctrl+C during an ingest: what was stored stays stored."""
+
+    exit_code = 130
+
+
+class BadSetting(AssistantError):
+    """An `ASSISTANT_*` variable or option has a value that cannot be used."""
+
+    exit_code = 2

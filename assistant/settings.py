@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import BadSetting
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -44,12 +46,24 @@ class Settings:
             values["embedder"] = env["ASSISTANT_EMBEDDER"]
         if env.get("ASSISTANT_HOST"):
             values["host"] = env["ASSISTANT_HOST"]
-        for key, name in (("max_question_chars", "ASSISTANT_MAX_QUESTION_CHARS"), ("port", "ASSISTANT_PORT")):
+        for key, name, low, high in (("max_question_chars", "ASSISTANT_MAX_QUESTION_CHARS", 1, 10**9),
+                                     ("port", "ASSISTANT_PORT", 1, 65535)):
             if env.get(name):
-                values[key] = int(env[name])
+                values[key] = _whole_number(name, env[name], low, high)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with some fields changed."""
         return replace(self, **changes)
+
+
+def _whole_number(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise BadSetting(f"{name} must be a whole number from {low:,} to {high:,}, not {value!r}: "
+                         f"fix or unset it.")
+    return number

@@ -30,6 +30,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from .analyse import Entity, analyse
 from .chunk import Chunk
 from .errors import StoreError
+from .ids import Stored
 from .ingest import Article
 from .lexical import LexicalIndex
 from .settings import Settings
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT, source TEXT, url TEXT,
     published TEXT, path TEXT, text TEXT NOT NULL, passages INTEGER, comments_removed INTEGER,
-    ingested_at REAL);
+    ingested_at REAL, origin TEXT);
 CREATE TABLE IF NOT EXISTS passages (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, idx INTEGER,
     start INTEGER, end INTEGER, vec BLOB);
@@ -119,6 +120,9 @@ def _unreachable(settings: Settings, exc: Exception) -> StoreError:
     )
 
 
+_NO_VECTOR = np.zeros(384, dtype=np.float32)
+
+
 def _f16(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float16).tobytes()
 
@@ -145,9 +149,15 @@ class Store:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        settings.store.mkdir(parents=True, exist_ok=True)
         self.path = settings.store / f"{settings.collection}.sqlite3"
-        self.db = sqlite3.connect(str(self.path), check_same_thread=False)
+        try:
+            settings.store.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False)
+            self.db.execute("PRAGMA user_version").fetchone()
+        except (OSError, sqlite3.Error) as exc:
+            what = "is a file, not a folder" if settings.store.is_file() else f"cannot be used ({exc})"
+            raise StoreError(f"The store folder {settings.store} {what}. Point --store (ASSISTANT_STORE) at a "
+                             f"folder you can write to.") from exc
         # WAL: readers (the chat page, a search) never wait for an ingest's write, nor see half of one.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -155,6 +165,9 @@ class Store:
         if "vec" not in {row[1] for row in self.db.execute("PRAGMA table_info(passages)")}:
             with self.db:  # a store from before passage vectors were kept in the sidecar
                 self.db.execute("ALTER TABLE passages ADD COLUMN vec BLOB")
+        if "origin" not in {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}:
+            with self.db:  # a store from before ids were checked: origins are learnt as files are re-read
+                self.db.execute("ALTER TABLE articles ADD COLUMN origin TEXT")
         self.lexical = LexicalIndex(self.db)
         self.store_id = self._store_id()
         self.client = open_chroma(settings)
@@ -206,6 +219,17 @@ class Store:
     # --- reads ---------------------------------------------------------------------------------------
     def hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT doc_id, content_hash FROM articles"))
+
+    def catalog(self) -> dict[str, Stored]:
+        """Every stored article's content hash, origin and path, by id: what ingest places new ones among."""
+        rows = self.db.execute("SELECT doc_id, content_hash, origin, path FROM articles")
+        return {doc_id: Stored(h, origin or "", path or "") for doc_id, h, origin, path in rows}
+
+    def set_origins(self, origins: dict[str, str]) -> None:
+        """Record where articles stored before origins were kept came from."""
+        with self.db:
+            self.db.executemany("UPDATE articles SET origin = ? WHERE doc_id = ?",
+                                [(o, d) for d, o in origins.items()])
 
     def article_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -306,7 +330,8 @@ class Store:
         out: dict[int, list[StoredSentence]] = {}
         for rowid, doc_id, start, end, citable, vec in rows:
             out.setdefault(rowid, []).append(
-                StoredSentence(doc_id, start, end, bool(citable), np.frombuffer(vec, dtype=np.float16).astype(np.float32))
+                StoredSentence(doc_id, start, end, bool(citable),
+                               np.frombuffer(vec, dtype=np.float16).astype(np.float32) if vec else _NO_VECTOR)
             )
         return out
 
@@ -393,8 +418,10 @@ class Store:
         self._entity_cache.pop(doc_id, None)
 
     def write(self, items: list[tuple[Article, list[Chunk]]], passage_vecs: np.ndarray,
-              sentence_vecs: list[np.ndarray]) -> None:
-        """Store articles with their passages; vectors are given in passage order across all items."""
+              sentence_vecs: list[np.ndarray], origins: dict[str, str] | None = None) -> None:
+        """Store articles with their passages; vectors are given in passage order across all items.
+
+        `origins` maps an article id to the resolved path of the file it came from."""
         nodes = []
         k = 0
         for article, chunks in items:
@@ -426,15 +453,17 @@ class Store:
                     self.lexical.add(rowid, article.text[chunk.start : chunk.end])
                     self.db.executemany(
                         "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
-                        [(rowid, j, s.start, s.end, int(s.citable), _f16(sentence_vecs[k][j]))
+                        # Only citable sentences are ever scored: headings and short lines keep no vector.
+                        [(rowid, j, s.start, s.end, int(s.citable), _f16(sentence_vecs[k][j]) if s.citable else None)
                          for j, s in enumerate(chunk.sentences)],
                     )
                     k += 1
                 self.db.execute(
-                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO articles (doc_id, content_hash, title, source, url, published, path, text, "
+                    "passages, comments_removed, ingested_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (article.doc_id, article.content_hash, article.title, article.source, article.url,
                      article.published, article.path, article.text, len(chunks), article.comments_removed,
-                     time.time()),
+                     time.time(), (origins or {}).get(article.doc_id)),
                 )
                 self._write_entities(article.doc_id, [e for chunk in chunks for e in chunk.entities])
                 self._text_cache.pop(article.doc_id, None)

@@ -134,17 +134,17 @@ def test_ingest_bad_file_reported_and_the_rest_ingested(fake_assistant, tmp_path
     assert report.articles_total == 1
 
 
-def test_ingest_duplicate_doc_id_reported_not_overwritten(fake_assistant, tmp_path):
+def test_ingest_same_stem_in_two_folders_keeps_both(fake_assistant, tmp_path):
     for sub, text in (("a", "The first copy of the ferry story says fares rise in April."),
                       ("b", "The second copy of the ferry story says fares rise in May.")):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "ferry.txt").write_text(text)
     report = fake_assistant.ingest([tmp_path / "a", tmp_path / "b"])
-    assert report.added == ["ferry"]
-    assert len(report.failed) == 1
-    assert report.failed[0].source == str(tmp_path / "b" / "ferry.txt")
-    assert "duplicate" in report.failed[0].reason
+    assert report.added == ["ferry", "ferry~2"] and report.failed == []
+    assert report.renamed == [{"id": "ferry~2", "path": str(tmp_path / "b" / "ferry.txt"), "clashes_with": "ferry",
+                               "other_path": str((tmp_path / "a" / "ferry.txt").resolve())}]
     assert "April" in fake_assistant.store.article_text("ferry")
+    assert "May" in fake_assistant.store.article_text("ferry~2")
 
 
 def test_ingest_report_to_dict_is_the_json_contract(fake_assistant, tmp_path):

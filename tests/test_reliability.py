@@ -1,0 +1,294 @@
+"""Reliability: no article silently replaced, user errors without tracebacks, work bounded by text size.
+
+Chroma runs for real in tmp_path; the embedder is the deterministic fake (tests/fakes.py), swapped in at
+the one place the CLI builds it when a test runs the command line in its own process.
+"""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import Assistant, Settings
+from assistant.chunk import MAX_PASSAGE_WORDS, chunk_text
+from assistant.cli import cli
+from assistant.errors import BadQuestion, IngestInterrupted, UnknownArticle
+from assistant.settings import PROJECT_ROOT, SEEDS_DIR
+from tests.fakes import HashEmbedding
+from tests.test_scale import committed_articles, write_corpus
+
+SEED = "001_321dc8e40005d0c9"
+# The `assistant` command line with the fake embedder (slowed, so a test can interrupt it half-way).
+CLI_WITH_FAKE_EMBEDDER = """
+import sys, time
+import assistant.core
+from tests.fakes import HashEmbedding
+
+class Slow(HashEmbedding):
+    def embed_with_spans(self, texts, spans):
+        time.sleep(float(sys.argv[1]))
+        return super().embed_with_spans(texts, spans)
+
+assistant.core.EMBED_BATCH = 16
+assistant.core.build_embedder = lambda name: Slow()
+from assistant.cli import cli
+cli(sys.argv[2:], prog_name="assistant")
+"""
+
+
+def fake_cli(*args: str, pace: float = 0.0, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.Popen([sys.executable, "-c", CLI_WITH_FAKE_EMBEDDER, str(pace), *args], cwd=PROJECT_ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def run_fake_cli(*args: str) -> subprocess.CompletedProcess:
+    proc = fake_cli(*args)
+    out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return tmp_path / "store"
+
+
+def fresh(store: Path) -> Assistant:
+    return Assistant(settings=Settings(store=store), embedder=HashEmbedding(), notice=lambda m: None)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- 1. no article silently replaced ------------------------------------------------------------------
+def test_two_files_with_one_stem_are_both_kept_and_each_updates_itself(store, tmp_path):
+    a = write(tmp_path / "a" / "report.txt", "The harbour board approved the dredging contract on Monday night.")
+    b = write(tmp_path / "b" / "report.txt", "The school board delayed the bus contract until the spring term.")
+    assistant = fresh(store)
+    first = assistant.ingest([a])
+    second = assistant.ingest([b])
+    assert first.added == ["report"] and second.added == ["report~2"] and second.updated == []
+    assert "harbour" in assistant.store.article_text("report")
+    assert "school" in assistant.store.article_text("report~2")
+
+    write(b, "The school board approved the bus contract after a second vote in the spring term.")
+    again = assistant.ingest([tmp_path / "a", tmp_path / "b"])
+    assert again.unchanged == ["report"] and again.updated == ["report~2"] and again.added == []
+    assert "second vote" in assistant.store.article_text("report~2")
+    assert "harbour" in assistant.store.article_text("report")
+    assert assistant.store.article_count() == 2
+    assistant.close()
+
+
+def test_a_user_file_named_like_a_bundled_article_does_not_replace_it(store, tmp_path):
+    assistant = fresh(store)
+    assistant.ingest()
+    seed_text = assistant.store.article_text(SEED)
+    mine = write(tmp_path / "mine" / f"{SEED}.txt", "My own notes on the ferry timetable change for the winter.")
+    report = assistant.ingest([mine])
+    assert report.added == [f"{SEED}~2"]
+    assert report.renamed[0]["clashes_with"] == SEED
+    assert assistant.store.article_text(SEED) == seed_text
+    assert assistant.store.article_count() == 6
+    assistant.close()
+
+
+def test_the_same_text_under_another_name_is_a_duplicate_stored_once(store, tmp_path):
+    text = "The county opened a second cooling centre at the library during the heat wave."
+    write(tmp_path / "in" / "cooling.txt", text)
+    write(tmp_path / "in" / "cooling_copy.txt", text)
+    assistant = fresh(store)
+    report = assistant.ingest([tmp_path / "in"])
+    assert report.added == ["cooling"]
+    assert report.duplicates == [{"path": str(tmp_path / "in" / "cooling_copy.txt"), "of": "cooling"}]
+    assert assistant.store.article_count() == 1
+    again = assistant.ingest([tmp_path / "in"])  # a rerun says the same, and still stores it once
+    assert again.unchanged == ["cooling"] and len(again.duplicates) == 1 and again.passages_written == 0
+    assistant.close()
+
+
+def test_remove_deletes_the_article_its_passages_and_vectors(store):
+    assistant = fresh(store)
+    assistant.ingest()
+    passages = assistant.store.passage_count()
+    gone = assistant.remove(SEED)
+    assert gone.doc_id == SEED
+    assert assistant.store.article(SEED) is None
+    assert assistant.store.passage_count() == assistant.store.collection.count() < passages
+    assert all(r.doc_id != SEED for r in assistant.search("Rubio talks with Iran", k=20).results)
+    with pytest.raises(UnknownArticle, match="assistant articles"):
+        assistant.remove(SEED)
+    assistant.close()
+
+
+def _make_legacy(store: Path) -> None:
+    """Turn a store into what the release before origins wrote: the articles table without `origin`."""
+    db = sqlite3.connect(store / "articles.sqlite3")
+    with db:
+        db.execute("ALTER TABLE articles DROP COLUMN origin")
+    assert "origin" not in {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+    db.close()
+
+
+def test_a_store_from_the_previous_release_opens_answers_and_keeps_its_articles(store, tmp_path):
+    old = fresh(store)
+    old.ingest()
+    question = "What topics did Rubio say talks with Iran must include?"
+    expected = old.ask(question).to_dict()
+    old.close()
+    _make_legacy(store)
+
+    migrated = fresh(store)
+    assert migrated.ask(question).to_dict() == expected
+    seeds_copy = tmp_path / "elsewhere"
+    shutil.copytree(SEEDS_DIR, seeds_copy)
+    report = migrated.ingest([SEEDS_DIR])  # the files the old store was filled from: unchanged, not added
+    assert len(report.unchanged) == 5 and report.added == [] and report.duplicates == []
+    clash = write(tmp_path / "other" / f"{SEED}.txt", "A different article that happens to share the name.")
+    report = migrated.ingest([clash])
+    assert report.added == [f"{SEED}~2"]
+    assert migrated.store.article_count() == 6
+    migrated.close()
+
+
+def test_cli_articles_lists_and_remove_removes(store):
+    assert run_fake_cli("--store", str(store), "ingest", "--json").returncode == 0
+    listed = run_fake_cli("--store", str(store), "articles", "--json")
+    assert listed.returncode == 0, listed.stderr
+    ids = [a["doc_id"] for a in json.loads(listed.stdout)["articles"]]
+    assert len(ids) == 5 and SEED in ids
+    removed = run_fake_cli("--store", str(store), "remove", SEED)
+    assert removed.returncode == 0 and f"Removed {SEED}" in removed.stdout and "4 articles left" in removed.stdout
+    missing = run_fake_cli("--store", str(store), "remove", SEED)
+    assert missing.returncode == 1 and "No article with the id" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    plain = run_fake_cli("--store", str(store), "articles")
+    assert SEED not in plain.stdout and "4 articles." in plain.stdout
+
+
+# --- 4. user errors without tracebacks --------------------------------------------------------------
+@pytest.mark.parametrize("args, env, message", [
+    (["ask", "What about caf\udce9?"], {}, "not UTF-8 text"),
+    (["ask", "Who?"], {"ASSISTANT_MAX_QUESTION_CHARS": "lots"}, "ASSISTANT_MAX_QUESTION_CHARS must be a whole number"),
+    (["serve"], {"ASSISTANT_PORT": "http"}, "ASSISTANT_PORT must be a whole number"),
+    (["ask", "Who?"], {"ASSISTANT_STORE": "{file}"}, "is a file, not a folder"),
+    (["ask", "Who?"], {"ASSISTANT_STORE": "{file}/store"}, "cannot be used"),
+], ids=["non-utf8-question", "max-chars", "port", "store-is-file", "store-under-file"])
+def test_user_errors_are_messages_with_a_nonzero_exit(tmp_path, monkeypatch, args, env, message):
+    blocker = write(tmp_path / "a-file", "not a folder")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(file=blocker))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+
+
+def test_non_utf8_bytes_in_a_question_argument_from_a_real_shell(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ASSISTANT_STORE": str(tmp_path / "store")}
+    result = subprocess.run([sys.executable, "-m", "assistant", "ask", b"What about caf\xe9?"], cwd=PROJECT_ROOT,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert "not UTF-8 text" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_question_refuses_lone_surrogates(fake_assistant):
+    with pytest.raises(BadQuestion, match="not UTF-8"):
+        fake_assistant.check_question("caf\udce9")
+
+
+def test_ctrl_c_during_ingest_says_what_was_stored_and_a_rerun_continues(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", 24)
+    store = tmp_path / "store"
+    proc = fake_cli("--store", str(store), "ingest", str(corpus), pace=0.15)
+    deadline = time.monotonic() + 120
+    while committed_articles(store) < 4:
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the ingest never committed a batch"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "Aborted!" not in err
+    stored = committed_articles(store)
+    assert 4 <= stored < 24
+    assert f"Interrupted: {stored} articles stored in this run" in err
+    assert "Run the same command again to continue" in err
+
+    rerun = run_fake_cli("--store", str(store), "ingest", "--json", str(corpus))
+    report = json.loads(rerun.stdout)
+    assert len(report["unchanged"]) == stored and len(report["added"]) == 24 - stored
+    assert report["articles_total"] == 24
+
+
+def test_ingest_interrupted_counts_only_what_was_written(store, tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "corpus", 12)
+    monkeypatch.setattr("assistant.core.EMBED_BATCH", 16)
+
+    class Interrupting(HashEmbedding):
+        calls: int = 0
+
+        def embed_with_spans(self, texts, spans):
+            self.calls += 1
+            if self.calls == 3:
+                raise KeyboardInterrupt
+            return super().embed_with_spans(texts, spans)
+
+    assistant = Assistant(settings=Settings(store=store), embedder=Interrupting())
+    with pytest.raises(IngestInterrupted) as stopped:
+        assistant.ingest([corpus])
+    stored = assistant.store.article_count()
+    assert stored > 0 and f"{stored} articles stored in this run" in str(stopped.value)
+    assert stopped.value.exit_code == 130
+    assistant.close()
+
+
+# --- 5. work bounded by the text's size -----------------------------------------------------------------
+SHORT_LINES = "".join(f"Item {i}.\n" for i in range(1, 2001))
+
+
+def test_short_lines_are_packed_into_full_passages():
+    chunks = chunk_text(SHORT_LINES)
+    words = [len(SHORT_LINES[c.start : c.end].split()) for c in chunks]
+    assert len(chunks) == -(-len(SHORT_LINES.split()) // MAX_PASSAGE_WORDS)  # as few as the word budget allows
+    assert min(words[:-1]) > MAX_PASSAGE_WORDS - 2
+    assert [s for c in chunks for s in c.sentences][-1].end == len(SHORT_LINES) - 1
+
+
+def test_short_lines_store_grows_with_the_text_not_the_line_count(store, tmp_path):
+    write(tmp_path / "items.txt", SHORT_LINES)
+    assistant = fresh(store)
+    report = assistant.ingest([tmp_path / "items.txt"])
+    assert report.passages_total == len(chunk_text(SHORT_LINES)) < 50
+    # Lines too short to cite keep no sentence vector: the sidecar holds no vector per line.
+    vectors = assistant.store.db.execute("SELECT count(*) FROM sentences WHERE vec IS NOT NULL").fetchone()[0]
+    assert vectors == 0
+    assistant.close()
+
+
+def test_progress_follows_bytes_and_counts_articles_stored(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("assistant.core.EMBED_BATCH", 8)
+    big = write(tmp_path / "in" / "items.txt", SHORT_LINES)
+    small = write(tmp_path / "in" / "note.txt", "The library extends its opening hours on Saturdays from June.")
+    seen = []
+    assistant = fresh(store)
+    report = assistant.ingest([tmp_path / "in"], progress=lambda r: seen.append((r.bytes_read, r.articles_stored,
+                                                                                 r.files_read)))
+    total = big.stat().st_size + small.stat().st_size
+    before_first_file_ends = [b for b, _, files in seen if files == 0]
+    assert len(set(before_first_file_ends)) > 3  # the one long file moves the bar as its passages embed
+    assert [b for b, _, _ in seen] == sorted(b for b, _, _ in seen) and seen[-1][0] == total
+    assert seen[-1][1] == report.articles_stored == 2
+    assistant.close()
