@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import os
 import re
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -31,6 +33,7 @@ STREAM_PACE = 0.02  # seconds between streamed chunks of an answer
 STREAM_WORDS = 4  # words per streamed chunk
 CONTEXT_CHARS = 360  # article text shown on each side of a quote, at most
 CLOSEST_CHARS = 500  # text shown of each closest passage when abstaining
+ARTICLE_CHARS = 60_000  # an opened article longer than this shows this much around the quote
 WAITING = '<div class="evidence-empty">Ask a question: the passage behind every answer sentence shows up here.</div>'
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~$-])")
 
@@ -52,6 +55,11 @@ CSS = """
 .cite-context { margin: 0; line-height: 1.5; white-space: pre-wrap; }
 .cite-context mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
 .cite-where { font-size: var(--text-xs); color: var(--body-text-color-subdued); margin-top: 6px; }
+.whole-article > summary { cursor: pointer; font-size: var(--text-sm); color: var(--color-accent); margin-top: 6px; }
+.article-text { white-space: pre-wrap; line-height: 1.5; max-height: 70vh; overflow-y: auto; margin: 6px 0 0;
+  padding: 8px; border-top: 1px solid var(--border-color-primary); }
+.article-text mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+.page-error { color: #b91c1c; }
 .not-answer { font-weight: 700; color: #b45309; margin: 0 0 8px; }
 .closest { border-style: dashed; opacity: 0.9; }
 .cite-ref { text-decoration: none; font-weight: 600; font-size: 0.85em; vertical-align: super; }
@@ -123,8 +131,22 @@ def _citation_card(c: Citation, article_text: str, turn: int) -> str:
         f'{_h(c.published or "undated")}</div>'
         f'<div class="cite-title">{title}</div>'
         f'<p class="cite-context">{_h(before)}<mark>{_h(c.quote)}</mark>{_h(after)}</p>'
-        f'<div class="cite-where">{_h(c.doc_id)}, characters {c.start}–{c.end}</div></article>'
+        f'<div class="cite-where">{_h(c.doc_id)}, characters {c.start}–{c.end}</div>'
+        f'{whole_article(article_text, c.start, c.end)}</article>'
     )
+
+
+def whole_article(text: str, start: int, end: int) -> str:
+    """A fold that opens the whole cleaned article (escaped) with the quote highlighted; no script needed."""
+    left, right = 0, len(text)
+    if right > ARTICLE_CHARS:  # a huge file: the part around the quote
+        left = max(0, min(start - ARTICLE_CHARS // 2, right - ARTICLE_CHARS))
+        right = left + ARTICLE_CHARS
+    cut_before = "…\n" if left else ""
+    cut_after = "\n…" if right < len(text) else ""
+    return (f'<details class="whole-article"><summary>Open the whole article</summary>'
+            f'<div class="article-text">{cut_before}{_h(text[left:start])}<mark class="in-article">'
+            f'{_h(text[start:end])}</mark>{_h(text[end:right])}{cut_after}</div></details>')
 
 
 def evidence_html(answer: Answer, article_text: Callable[[str], str], turn: int) -> str:
@@ -181,6 +203,22 @@ def _turn_number(history: list | None) -> int:
     return 1 + sum(1 for m in history or [] if isinstance(m, dict) and m.get("role") == "user")
 
 
+def user_message(exc: BaseException) -> str:
+    """What the CLI would print for an error (without "Error: "); anything unexpected is named and logged."""
+    if isinstance(exc, AssistantError):
+        return str(exc)
+    traceback.print_exception(exc, file=sys.stderr)  # the details go to the server's log
+    return (f"Something went wrong ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}). "
+            f"The details are in the server's log; try again.")
+
+
+def error_dict(exc: BaseException) -> dict:
+    """The `/ask` API's error: its kind, the message the CLI prints, and the exit code the CLI would give."""
+    known = isinstance(exc, AssistantError)
+    return {"type": type(exc).__name__ if known else "InternalError", "message": user_message(exc),
+            "exit_code": exc.exit_code if known else 1}
+
+
 # --- handlers ---------------------------------------------------------------------------------------
 class ChatPage:
     """The page's handlers over one Assistant; plain methods that tests call without a browser."""
@@ -200,8 +238,8 @@ class ChatPage:
             with self.lock:
                 answer = self.assistant.ask(message, history)
                 evidence = evidence_html(answer, self.assistant.store.article_text, turn)
-        except AssistantError as exc:
-            yield f"**Cannot answer:** {md_text(str(exc))}", ""
+        except Exception as exc:  # shown in the chat, never a bare error badge; the question goes back to the box
+            yield f"**Cannot answer:** {md_text(user_message(exc))} _Your question is back in the box._", ""
             return
         for i, reply in enumerate(stream_reply(answer, turn)):
             if i and self.pace:
@@ -213,14 +251,28 @@ class ChatPage:
         try:
             with self.lock:
                 return self.assistant.ask(question, history).to_dict()
-        except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+        except Exception as exc:  # a structured error, not Gradio's "upstream app has raised an exception"
+            return {"question": question, "error": error_dict(exc)}
 
     def corpus(self) -> list[list]:
-        """One row per indexed article: title, outlet, date, passages, id."""
+        """One row per stored article: title, outlet, date, passages, id, file (as `assistant articles`)."""
         with self.lock:
             articles = self.assistant.store.articles()
-        return [[a.title or a.doc_id, a.source, a.published, a.passages, a.doc_id] for a in articles]
+        # The file's name only: an upload's path is the server's own temporary folder.
+        return [[a.title or a.doc_id, a.source, a.published, a.passages, a.doc_id, Path(a.path or "").name]
+                for a in articles]
+
+    def remove(self, doc_id: str | None) -> str:
+        """Remove a stored article (as `assistant remove ID`); return a Markdown line saying what happened."""
+        if not doc_id:
+            return "Pick an article to remove."
+        try:
+            with self.lock:
+                gone = self.assistant.remove(doc_id)
+                left = self.assistant.store.article_count()
+        except Exception as exc:
+            return f"✗ {md_text(user_message(exc))}"
+        return f"✓ Removed **{md_text(gone.title or gone.doc_id)}** ({md_text(gone.doc_id)}); {left} articles left."
 
     def add_files(self, paths: list[str] | None,
                   progress: Callable[[int, int, str], None] | None = None) -> str:
@@ -234,14 +286,21 @@ class ChatPage:
             try:
                 with self.lock:
                     report = self.assistant.ingest([path])
-            except AssistantError as exc:
-                lines.append(f"- ✗ **{md_text(name)}**: {md_text(str(exc))}")
+            except Exception as exc:
+                lines.append(f"- ✗ **{md_text(name)}**: {md_text(user_message(exc))}")
                 continue
             for f in report.failed:
                 where = f.source.replace(str(path), name)
                 lines.append(f"- ✗ **{md_text(where)}**: {md_text(f.reason)}")
-            done = [("added", report.added), ("updated", report.updated), ("already indexed", report.unchanged)]
+            done = [("added", report.added), ("updated", report.updated), ("already indexed", report.unchanged),
+                    ("duplicate", report.duplicates)]
             summary = ", ".join(f"{len(ids)} {word}" for word, ids in done if ids)
+            for d in report.duplicates:
+                lines.append(f"- = **{md_text(name)}**: the same text as the stored article {md_text(d['of'])}, "
+                             f"stored once")
+            for r in report.renamed:
+                lines.append(f"- ✓ **{md_text(name)}**: stored as {md_text(r['id'])}, since another article is "
+                             f"already stored as {md_text(r['clashes_with'])} (remove it below if this replaces it)")
             if summary:
                 n = report.passages_written
                 lines.append(f"- ✓ **{md_text(name)}**: {summary} ({n} passage{'' if n == 1 else 's'} embedded)")
@@ -272,6 +331,13 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
     def pick_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
 
+    def choices():
+        return gr.update(choices=[(f"{row[4]} — {row[0]}", row[4]) for row in page.corpus()], value=None)
+
+    def remove(doc_id: str | None):
+        message = page.remove(doc_id)
+        return message, page.corpus(), choices()
+
     def upload(files: list[str] | None, progress=gr.Progress()):
         report = page.add_files(files, lambda i, n, name: progress((i, n), desc=f"Ingesting {name}", unit="files"))
         return report, page.corpus(), None
@@ -293,11 +359,17 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
                                      submit_btn="Ask", max_lines=4, autofocus=True, elem_id="question")
                 with gr.Column(scale=2, min_width=320):
                     gr.Markdown("### Evidence")
-                    evidence = gr.HTML(WAITING, elem_id="evidence", max_height=620)
+                    # No fixed height: every card is read whole, and the page scrolls to a clicked [n].
+                    evidence = gr.HTML(WAITING, elem_id="evidence")
         with gr.Tab("Articles"):
-            corpus = gr.Dataframe(headers=["Title", "Outlet", "Date", "Passages", "ID"],
-                                  datatype="str", interactive=False, wrap=True, label="Indexed articles",
+            corpus = gr.Dataframe(headers=["Title", "Outlet", "Date", "Passages", "ID", "File"],
+                                  datatype="str", interactive=False, wrap=True, label="Stored articles",
                                   elem_id="corpus")
+            with gr.Row(equal_height=True):
+                doomed = gr.Dropdown(label="Remove an article (its text, passages and vectors)", choices=[],
+                                     value=None, elem_id="remove-id", scale=4)
+                remove_btn = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+            removed = gr.Markdown(elem_id="remove-status")
             files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Add articles",
                             elem_id="upload")
             gr.Markdown(f"Add {', '.join(UPLOAD_TYPES)} files: each is cleaned, split into passages, embedded and "
@@ -310,8 +382,10 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
         chatbot.example_select(pick_example, None, box, api_visibility="private").then(
             chat, [box, chatbot, turns], outputs, api_visibility="private")
         chatbot.clear(lambda: ([], WAITING), None, [turns, evidence], api_visibility="private")
-        files.upload(upload, files, [status, corpus, files], api_visibility="private")
-        app.load(page.corpus, None, corpus, api_visibility="private")
+        files.upload(upload, files, [status, corpus, files], api_visibility="private").then(
+            choices, None, doomed, api_visibility="private")
+        remove_btn.click(remove, doomed, [removed, corpus, doomed], api_visibility="private")
+        app.load(lambda: (page.corpus(), choices()), None, [corpus, doomed], api_visibility="private")
         gr.api(page.ask, api_name="ask")
     app.queue(default_concurrency_limit=8)
     return app

@@ -10,13 +10,13 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
 from .answer import Answer, Composer
 from .chunk import chunk_text
-from .errors import BadQuestion, IngestInterrupted, UnknownArticle
+from .errors import AssistantError, BadQuestion, IngestInterrupted, UnknownArticle, is_chroma_failure
 from .ids import IdAssigner, origin_of
 from .ingest import Article, Failure, iter_files, read_file
 from .lexical import STOPWORDS, terms
@@ -26,6 +26,8 @@ from .settings import SEEDS_DIR, Settings
 
 if TYPE_CHECKING:
     from .store import ArticleInfo
+
+T = TypeVar("T")
 
 EMBED_BATCH = 256  # passages embedded and written together: a crash loses at most one batch
 READ_AHEAD = 64  # articles read and chunked ahead of the embedder
@@ -88,12 +90,37 @@ class Assistant:
         self.store = Store(settings)
         self.retriever = Retriever(self.store, self.embedder)
         self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
+        self.notice = notice or _stderr
+        self._restore()
+
+    def _restore(self) -> None:
         drift = self.store.check()
         if drift.missing:  # e.g. the Chroma server was wiped or rebuilt: the sidecar still has the vectors
-            (notice or _stderr)(f"The Chroma collection lacks {len(drift.missing):,} of the store's passages: "
-                                f"restoring them from {self.store.path}.")
+            self.notice(f"The Chroma collection lacks {len(drift.missing):,} of the store's passages: "
+                        f"restoring them from {self.store.path}.")
             # Orphans are left alone here: they may be an ingest in another process, between its two writes.
             self.store.repair(drift, self.embedder.embed_texts, remove_orphans=False)
+
+    def _recovering(self, work: Callable[[], "T"]) -> "T":
+        """Run `work`; when Chroma fails (a server restarted, maybe on an empty path), reconnect, restore the
+        collection from the sidecar and run it once more. A server that stays down raises StoreError."""
+        try:
+            return work()
+        except AssistantError:
+            raise
+        except Exception as exc:
+            if not is_chroma_failure(exc):
+                raise
+        try:
+            self.store.reopen()
+            self._restore()
+            return work()
+        except AssistantError:
+            raise
+        except Exception as exc:
+            if is_chroma_failure(exc):
+                raise self.store.failure(exc) from exc
+            raise
 
     # --- ingest --------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] | None = None,
@@ -108,8 +135,8 @@ class Assistant:
         """
         started = time.perf_counter()
         report = IngestReport()
-        report.vectors_restored, report.vectors_removed = self.store.repair(self.store.check(),
-                                                                            self.embedder.embed_texts)
+        report.vectors_restored, report.vectors_removed = self._recovering(
+            lambda: self.store.repair(self.store.check(), self.embedder.embed_texts))
         paths = [Path(p) for p in (paths or [SEEDS_DIR])]
         ids = IdAssigner(self.store.catalog())
         run = _Run(report, progress)
@@ -142,6 +169,10 @@ class Assistant:
                 if ids.adopted:
                     self.store.set_origins(ids.adopted)
                 run.tell()
+        except Exception as exc:
+            if is_chroma_failure(exc):  # the server went away part-way: what was written stays written
+                raise self.store.failure(exc) from exc
+            raise
         except KeyboardInterrupt:
             raise IngestInterrupted(
                 f"Interrupted: {report.articles_stored:,} article{'' if report.articles_stored == 1 else 's'} "
@@ -224,15 +255,19 @@ class Assistant:
     def search(self, query: str, k: int = 10) -> SearchResult:
         """Return the k passages that best match a query."""
         query = self.check_question(query)
-        return SearchResult(query, self.retriever.search(query, k=k))
+        return SearchResult(query, self._recovering(lambda: self.retriever.search(query, k=k)))
 
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer a question from the articles, citing a verbatim passage for every sentence."""
         question = self.check_question(question)
         query = retrieval_query(question, history)
-        passages = self.retriever.search(query, k=self.settings.passages_for_answer)
-        evidence = self.retriever.score_sentences(query, passages)
-        return self.composer.compose(question, evidence, passages)
+
+        def answer() -> Answer:
+            passages = self.retriever.search(query, k=self.settings.passages_for_answer)
+            evidence = self.retriever.score_sentences(query, passages)
+            return self.composer.compose(question, evidence, passages)
+
+        return self._recovering(answer)
 
     def close(self) -> None:
         self.store.close()

@@ -40,3 +40,14 @@ class BadSetting(AssistantError):
     """An `ASSISTANT_*` variable or option has a value that cannot be used."""
 
     exit_code = 2
+
+
+def is_chroma_failure(exc: BaseException) -> bool:
+    """True when an exception (or one it was raised from) came from Chroma or its connection to a server."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (ConnectionError, TimeoutError)) or \
+                type(exc).__module__.split(".")[0] in ("chromadb", "httpx", "httpcore"):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

@@ -184,6 +184,24 @@ class Store:
             self.db.execute("INSERT INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
         return self._store_id()
 
+    def reopen(self) -> None:
+        """Connect to Chroma again and reopen the collection (a restarted server may have a new, empty one)."""
+        try:
+            self.client = open_chroma(self.settings)
+            self.collection = self._open_collection()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise self.failure(exc) from exc
+        self.vectors = PassageVectors(chroma_collection=self.collection)
+
+    def failure(self, exc: BaseException) -> StoreError:
+        """The message for a Chroma failure: the same one `assistant` prints when it cannot open the store."""
+        if self.settings.chroma_url:
+            return _unreachable(self.settings, exc)
+        return StoreError(f"The Chroma store in {self._where()} failed ({exc}). Check the folder, or run "
+                          f"`assistant ingest` to restore it.")
+
     def _where(self) -> str:
         s = self.settings
         return f"the Chroma server at {s.chroma_url}" if s.chroma_url else f"{s.store / 'chroma'}"

@@ -91,7 +91,11 @@ def load(code: Path, work: Path) -> dict:
         errors: list[str] = []
 
         def client(n: int) -> None:
-            api = Client(url, verbose=False)
+            try:
+                api = Client(url, verbose=False)
+            except Exception as exc:  # a client that cannot even connect: all its rounds fail
+                errors.extend(f"client {n} round {r}: connect: {exc}" for r in range(ROUNDS))
+                return
             for r in range(ROUNDS):
                 question = questions[(n * ROUNDS + r) % len(questions)]
                 t = time.perf_counter()

@@ -100,7 +100,7 @@ def test_ask_then_click_a_citation_brings_its_quote_into_view(page, server):
     markers.last.click()
     card = page.locator(f"#cite-1-{citation.n}")
     expect(card).to_be_in_viewport()
-    expect(card.locator("mark")).to_have_text(citation.quote)
+    expect(card.locator(".cite-context mark")).to_have_text(citation.quote)
     expect(card).to_contain_text(citation.title)
     assert "missile" in page.locator("#chat").inner_text().lower()
 

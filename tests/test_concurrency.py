@@ -58,10 +58,11 @@ def test_api_follow_up_takes_earlier_questions(url):
     assert any(p in c["quote"] for c in got["citations"] for p in ("solely", "not subject to negotiation"))
 
 
-def test_api_refuses_an_empty_question_with_a_message(url):
+def test_api_refuses_an_empty_question_with_a_structured_error(url):
     client = gradio_client.Client(url, verbose=False)
-    with pytest.raises(Exception, match="The question is empty"):
-        client.predict("   ", api_name="/ask")
+    got = client.predict("   ", api_name="/ask")
+    assert got["error"]["type"] == "BadQuestion" and got["error"]["exit_code"] == 2
+    assert got["error"]["message"].startswith("The question is empty")
 
 
 def test_serve_command_seeds_the_store_and_serves_the_page(tmp_path):

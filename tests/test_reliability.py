@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,157 @@ def test_progress_follows_bytes_and_counts_articles_stored(store, tmp_path, monk
     assert [b for b, _, _ in seen] == sorted(b for b, _, _ in seen) and seen[-1][0] == total
     assert seen[-1][1] == report.articles_stored == 2
     assistant.close()
+
+
+# --- 2 and 6. the chat page says what went wrong; cards open the whole article -----------------------
+def test_evidence_card_opens_the_whole_article_escaped_with_the_quote_highlighted(fake_assistant, tmp_path):
+    from assistant.app import ChatPage
+    from tests.test_app import HOSTILE_ARTICLE
+
+    write(tmp_path / "hostile_pier.txt", HOSTILE_ARTICLE)
+    fake_assistant.ingest([tmp_path / "hostile_pier.txt"])
+    _, evidence = list(ChatPage(fake_assistant, pace=0).respond(
+        "Why did the harbour council vote to close the old ferry pier?", []))[-1]
+    answer = fake_assistant.ask("Why did the harbour council vote to close the old ferry pier?")
+    text = fake_assistant.store.article_text("hostile_pier")
+    for c in answer.citations:
+        card = evidence.split(f'id="cite-1-{c.n}"', 1)[1].split("</article>", 1)[0]
+        whole = card.split('<div class="article-text">', 1)[1].split("</div>", 1)[0]
+        assert html_unescape(whole.replace('<mark class="in-article">', "").replace("</mark>", "")) == text
+        assert html_unescape(whole.split('<mark class="in-article">', 1)[1].split("</mark>", 1)[0]) == c.quote
+    assert "<script" not in evidence and "<img" not in evidence and "&lt;script&gt;" in evidence
+
+
+def html_unescape(s: str) -> str:
+    import html
+
+    return html.unescape(s)
+
+
+def test_a_huge_article_opens_around_its_quote():
+    from assistant.app import ARTICLE_CHARS, whole_article
+
+    text = "Line of filler text.\n" * 20_000 + "The quote is here." + "\nMore filler after it." * 20_000
+    start = text.index("The quote")
+    shown = whole_article(text, start, start + len("The quote is here."))
+    assert '<mark class="in-article">The quote is here.</mark>' in shown
+    assert ARTICLE_CHARS < len(shown) < ARTICLE_CHARS + 500 and shown.count("…") == 2
+
+
+def test_page_lists_and_removes_articles_like_the_cli(fake_assistant):
+    from assistant.app import ChatPage
+
+    fake_assistant.ingest()
+    page = ChatPage(fake_assistant, pace=0)
+    rows = page.corpus()
+    assert [r[4] for r in rows] == [a.doc_id for a in fake_assistant.store.articles()]
+    assert rows[0][5] == f"{rows[0][4]}.txt"
+    assert page.remove(SEED).startswith("✓ Removed")
+    assert SEED not in [r[4] for r in page.corpus()] and len(page.corpus()) == 4
+    assert "No article with the id" in page.remove(SEED)
+    assert page.remove(None) == "Pick an article to remove."
+
+
+def test_an_unexpected_failure_is_explained_in_the_chat_and_the_api(fake_assistant):
+    from assistant.app import ChatPage
+
+    fake_assistant.ingest()
+    page = ChatPage(fake_assistant, pace=0)
+    fake_assistant.store.db.close()  # the sidecar is gone from under the page
+    reply, evidence = list(page.respond("What did Rubio say about Iran?", []))[-1]
+    assert reply.startswith("**Cannot answer:**") and "went wrong" in reply and "ProgrammingError" in reply
+    assert "question is back in the box" in reply and evidence == ""
+    got = page.ask("What did Rubio say about Iran?")
+    assert got["question"] == "What did Rubio say about Iran?"
+    assert got["error"]["type"] == "InternalError" and "went wrong" in got["error"]["message"]
+    assert page.ask("  ")["error"]["type"] == "BadQuestion"
+
+
+# --- 2 and 3 against a real Chroma server ----------------------------------------------------------------
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    from tests.test_server import _chroma_binary
+
+    proc = subprocess.Popen([_chroma_binary(), "run", "--path", str(path), "--host", "127.0.0.1", "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).close()
+            return proc
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.server
+def test_chroma_server_down_the_page_and_api_say_so_then_recover(tmp_path):
+    from assistant.app import ChatPage
+    from tests.test_browser import free_port
+
+    port = free_port()
+    chroma = start_chroma(tmp_path / "chroma", port)
+    url = f"http://127.0.0.1:{port}"
+    assistant = Assistant(settings=Settings(store=tmp_path / "store", chroma_url=url), embedder=HashEmbedding(),
+                          notice=lambda m: None)
+    assistant.ingest()
+    page = ChatPage(assistant, pace=0)
+    question = "What topics did Rubio say talks with Iran must include?"
+    expected = assistant.ask(question).to_dict()
+    stop(chroma)
+    try:
+        reply, evidence = list(page.respond(question, []))[-1]
+        assert f"Cannot reach the Chroma server at {url}" in reply.replace("\\", "") and evidence == ""
+        got = page.ask(question)
+        assert got["error"]["type"] == "StoreError" and "Cannot reach the Chroma server" in got["error"]["message"]
+        upload = write(tmp_path / "up" / "note.txt", "The library extends its opening hours on Saturdays in June.")
+        assert "Cannot reach the Chroma server" in page.add_files([str(upload)]).replace("\\", "")
+        chroma = start_chroma(tmp_path / "chroma", port)  # back, with its data
+        assert page.ask(question) == expected
+    finally:
+        stop(chroma)
+        assistant.close()
+
+
+@pytest.mark.server
+def test_serve_recovers_when_chroma_restarts_on_an_empty_path(tmp_path):
+    """`assistant serve` keeps running while its Chroma server restarts with no data: the next question
+    finds the collection gone, reconnects and restores it from the sidecar, and answers."""
+    from gradio_client import Client
+
+    from tests.test_browser import free_port
+
+    chroma_port, page_port = free_port(), free_port()
+    chroma = start_chroma(tmp_path / "first", chroma_port)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ASSISTANT_STORE": str(tmp_path / "store"),
+           "ASSISTANT_CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "ASSISTANT_PORT": str(page_port)}
+    serve = subprocess.Popen([sys.executable, "-c", CLI_WITH_FAKE_EMBEDDER, "0", "serve", "--host", "127.0.0.1"],
+                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in serve.stderr:
+            if "Ctrl+C" in line:
+                break
+        assert serve.poll() is None
+        client = Client(f"http://127.0.0.1:{page_port}/", verbose=False)
+        question = "What topics did Rubio say talks with Iran must include?"
+        before = client.predict(question, api_name="/ask")
+        assert before["citations"]
+
+        stop(chroma)
+        chroma = start_chroma(tmp_path / "second-empty", chroma_port)
+        after = client.predict(question, api_name="/ask")
+        assert after == before
+        again = client.predict(question, api_name="/ask")  # and it stays repaired
+        assert again == before
+        assert serve.poll() is None
+    finally:
+        stop(serve)
+        stop(chroma)
