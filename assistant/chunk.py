@@ -18,7 +18,7 @@ MAX_PASSAGE_WORDS = 110  # ~150 tokens: well inside the embedder's 256-token win
 # when the heading itself has HEADING_WORDS words or more. A run of short lines ("Item 1.", "Item 2.", ...)
 # is packed into full passages, so the passage count follows the text's size, not its line count.
 MIN_PASSAGE_WORDS = 12
-HEADING_WORDS = 4
+HEADING_WORDS = 3
 MAX_UNIT_WORDS = 140
 _BULLET_RE = re.compile(r"[•·▪◦*\-–]\s+")
 _TERMINAL = (".", "?", "!", '"', "”", "’", "'", ")", "…")

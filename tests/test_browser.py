@@ -141,3 +141,64 @@ def test_upload_then_article_markup_is_shown_as_text(page, server, tmp_path):
     assert page.locator("#chat img, #evidence img").count() == 0
     assert page.dialogs == []
     assert page.outside == []
+
+
+def test_evidence_cards_are_whole_and_open_the_article(page, server):
+    assistant, url = server
+    page.goto(url)
+    ask(page, QUESTION)
+    expected = assistant.ask(QUESTION)
+    expect(page.locator("#chat a.cite-ref")).to_have_count(sum(len(s.citations) for s in expected.sentences),
+                                                           timeout=30_000)
+    cards = page.locator("#evidence article.cite")
+    for i in range(cards.count()):  # no box cuts a card: each is as tall as its content
+        box = cards.nth(i).evaluate("e => [e.scrollHeight, e.clientHeight]")
+        assert box[0] <= box[1] + 1
+    panel = page.locator("#evidence").evaluate("e => { const s = getComputedStyle(e); return [s.maxHeight, "
+                                               "e.scrollHeight - e.clientHeight]; }")
+    assert panel[1] <= 1, f"the evidence panel scrolls inside a fixed box: {panel}"
+    citation = expected.citations[0]
+    card = page.locator(f"#cite-1-{citation.n}")
+    card.get_by_text("Open the whole article").click()
+    article = card.locator(".article-text")
+    expect(article).to_be_visible()
+    expect(article.locator("mark")).to_have_text(citation.quote)
+    assert article.inner_text().replace("\n", " ").split() == \
+        assistant.store.article_text(citation.doc_id).replace("\n", " ").split()
+
+
+@pytest.fixture
+def chroma_page(browser, seeded_assistant, tmp_path):
+    """The page over a store whose vectors live on a real `chroma run` server, which the test may stop."""
+    from tests.test_reliability import start_chroma, stop
+
+    port = free_port()
+    chroma = start_chroma(tmp_path / "chroma", port)
+    assistant = Assistant(settings=Settings(store=tmp_path / "store", chroma_url=f"http://127.0.0.1:{port}"),
+                          embedder=seeded_assistant.embedder, notice=lambda m: None)
+    assistant.ingest()
+    app = build_app(assistant)
+    url = launch(app, "127.0.0.1", free_port())
+    tab = browser.new_page()
+    tab.goto(url)
+    yield tab, chroma, port
+    tab.close()
+    app.close()
+    stop(chroma)
+    assistant.close()
+
+
+def test_chroma_server_stopped_the_chat_says_why_and_keeps_the_question(chroma_page):
+    from tests.test_reliability import stop
+
+    tab, chroma, port = chroma_page
+    stop(chroma)
+    ask(tab, QUESTION)
+    message = tab.locator("#chat").get_by_text("Cannot reach the Chroma server")
+    expect(message).to_be_visible(timeout=30_000)
+    expect(tab.locator("#chat")).to_contain_text(f"http://127.0.0.1:{port}")
+    expect(tab.locator("#chat")).to_contain_text(QUESTION)  # the question stays in the conversation
+    expect(tab.locator("#question textarea")).to_have_value(QUESTION)  # and goes back to the box
+    assert tab.locator("#chat .error, .toast-body.error").count() == 0  # no bare red "Error" badge
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "chroma-down.png"))
