@@ -365,10 +365,11 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
             corpus = gr.Dataframe(headers=["Title", "Outlet", "Date", "Passages", "ID", "File"],
                                   datatype="str", interactive=False, wrap=True, label="Stored articles",
                                   elem_id="corpus")
-            with gr.Row(equal_height=True):
+            with gr.Row():
                 doomed = gr.Dropdown(label="Remove an article (its text, passages and vectors)", choices=[],
                                      value=None, elem_id="remove-id", scale=4)
-                remove_btn = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+                remove_btn = gr.Button("Remove", variant="stop", size="md", elem_id="remove", scale=0,
+                                       min_width=120)
             removed = gr.Markdown(elem_id="remove-status")
             files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Add articles",
                             elem_id="upload")

@@ -202,3 +202,16 @@ def test_chroma_server_stopped_the_chat_says_why_and_keeps_the_question(chroma_p
     assert tab.locator("#chat .error, .toast-body.error").count() == 0  # no bare red "Error" badge
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "chroma-down.png"))
+
+
+def test_articles_tab_removes_an_article(chroma_page):
+    tab, _, _ = chroma_page
+    tab.get_by_role("tab", name="Articles").click()
+    corpus = tab.locator("#corpus")
+    expect(corpus).to_contain_text("001_321dc8e40005d0c9")
+    tab.locator("#remove-id input").click()
+    tab.get_by_role("option", name=re.compile("^001_321dc8e40005d0c9")).click()
+    tab.locator("#remove").click()
+    expect(tab.locator("#remove-status")).to_contain_text("Removed", timeout=30_000)
+    expect(corpus).not_to_contain_text("001_321dc8e40005d0c9")
+    expect(corpus).to_contain_text("000_30109562edd4ff54")

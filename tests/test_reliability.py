@@ -119,6 +119,23 @@ def test_the_same_text_under_another_name_is_a_duplicate_stored_once(store, tmp_
     assistant.close()
 
 
+def test_a_record_keeps_its_id_when_its_file_changes_and_another_file_cannot_take_it(store, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    record = {"id": "pier-vote", "title": "Pier vote", "text": "The council voted to close the old ferry pier."}
+    feed.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assistant = fresh(store)
+    assert assistant.ingest([feed]).added == ["pier-vote"]
+    other = {"id": "budget", "text": "The council passed the harbour budget on Tuesday evening."}
+    changed = {**record, "text": "The council voted again and kept the old ferry pier open for a year."}
+    feed.write_text(json.dumps(other) + "\n" + json.dumps(changed) + "\n", encoding="utf-8")  # moved a line
+    report = assistant.ingest([feed])
+    assert report.updated == ["pier-vote"] and report.added == ["budget"]
+    elsewhere = write(tmp_path / "other" / "feed.jsonl", json.dumps({**record, "text": "A different story."}))
+    assert assistant.ingest([elsewhere]).added == ["pier-vote~2"]
+    assert "kept the old ferry pier open" in assistant.store.article_text("pier-vote")
+    assistant.close()
+
+
 def test_remove_deletes_the_article_its_passages_and_vectors(store):
     assistant = fresh(store)
     assistant.ingest()
@@ -176,6 +193,24 @@ def test_cli_articles_lists_and_remove_removes(store):
     assert "Traceback" not in missing.stderr
     plain = run_fake_cli("--store", str(store), "articles")
     assert SEED not in plain.stdout and "4 articles." in plain.stdout
+
+
+def test_fifty_questions_while_an_upload_ingests_all_answered(fake_assistant, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.app import ChatPage
+
+    fake_assistant.ingest()
+    page = ChatPage(fake_assistant, pace=0)
+    corpus = write_corpus(tmp_path / "upload", 20)
+    questions = [f"What did Rubio say about Iran talks, question {i}?" for i in range(50)]
+    with ThreadPoolExecutor(8) as pool:
+        uploading = pool.submit(page.add_files, [str(p) for p in sorted(corpus.glob("*.txt"))])
+        answers = list(pool.map(page.ask, questions))
+    assert [a["question"] for a in answers] == questions
+    assert not any("error" in a for a in answers)
+    assert uploading.result().count("1 added") == 20
+    assert fake_assistant.store.article_count() == 25
 
 
 # --- 4. user errors without tracebacks --------------------------------------------------------------
