@@ -20,6 +20,7 @@ import gradio as gr
 
 from .answer import Answer, Citation
 from .core import Assistant
+from .dates import display_date
 from .errors import AssistantError
 
 EXAMPLES = [
@@ -128,7 +129,7 @@ def _citation_card(c: Citation, article_text: str, turn: int) -> str:
     return (
         f'<article class="cite" id="{cite_id(turn, c.n)}">'
         f'<div class="cite-meta"><span class="cite-n">[{c.n}]</span>{_h(c.source or "Unknown outlet")} · '
-        f'{_h(c.published or "undated")}</div>'
+        f'{_h(display_date(c.published))}</div>'
         f'<div class="cite-title">{title}</div>'
         f'<p class="cite-context">{_h(before)}<mark>{_h(c.quote)}</mark>{_h(after)}</p>'
         f'<div class="cite-where">{_h(c.doc_id)}, characters {c.start}–{c.end}</div>'
@@ -155,7 +156,7 @@ def evidence_html(answer: Answer, article_text: Callable[[str], str], turn: int)
     if answer.abstained:
         cards = "".join(
             f'<article class="closest"><div class="cite-meta">{_h(p.source or "Unknown outlet")} · '
-            f'{_h(p.published or "undated")}</div><div class="cite-title">{_h(p.title or p.doc_id)}</div>'
+            f'{_h(display_date(p.published))}</div><div class="cite-title">{_h(p.title or p.doc_id)}</div>'
             f'<p class="cite-context">{_h(_clip(p.text))}</p></article>'
             for p in answer.closest
         )
@@ -259,8 +260,8 @@ class ChatPage:
         with self.lock:
             articles = self.assistant.store.articles()
         # The file's name only: an upload's path is the server's own temporary folder.
-        return [[a.title or a.doc_id, a.source, a.published, a.passages, a.doc_id, Path(a.path or "").name]
-                for a in articles]
+        return [[a.title or a.doc_id, a.source, display_date(a.published), a.passages, a.doc_id,
+                 Path(a.path or "").name] for a in articles]
 
     def remove(self, doc_id: str | None) -> str:
         """Remove a stored article (as `assistant remove ID`); return a Markdown line saying what happened."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .dates import display_date
 from .errors import AssistantError, IngestInterrupted
 from .settings import Settings
 
@@ -136,7 +137,7 @@ def articles(ctx: click.Context, as_json: bool) -> None:
         return
     for a in stored:
         click.echo(f"{a.doc_id}  {a.title or '(untitled)'} — {a.source or 'unknown outlet'}, "
-                   f"{a.published or 'undated'}; {a.passages} passages; {a.path or 'no file'}")
+                   f"{display_date(a.published)}; {a.passages} passages; {a.path or 'no file'}")
     click.echo(f"{len(stored)} articles.")
 
 
@@ -171,7 +172,7 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool) -> None:
         return
     for p in result.results:
         click.echo(f"{p.rank:>2}. [{p.score:.4f}] {p.title or p.doc_id} ({p.source or 'unknown outlet'}, "
-                   f"{p.published or 'undated'})")
+                   f"{display_date(p.published)})")
         click.echo(f"    {' '.join(p.text.split())[:300]}")
 
 
@@ -192,8 +193,8 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     if answer.citations:
         click.echo("\nSources:")
     for c in answer.citations:
-        click.echo(f"[{c.n}] {c.source or 'Unknown outlet'} — {c.title or c.doc_id} — {c.published or 'undated'} "
-                   f"({c.doc_id}, chars {c.start}-{c.end})")
+        click.echo(f"[{c.n}] {c.source or 'Unknown outlet'} — {c.title or c.doc_id} — "
+                   f"{display_date(c.published)} ({c.doc_id}, chars {c.start}-{c.end})")
         click.echo(f"    > {' '.join(c.quote.split())}")
 
 

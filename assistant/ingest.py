@@ -2,7 +2,8 @@
 
 Web captures carry page furniture (ads, share buttons, newsletter promos) and reader comments. Cleaning
 works on whole lines so that every kept sentence stays verbatim; reader comments are cut out and only
-counted, so nothing a reader wrote can ever be cited as reporting.
+counted, so nothing a reader wrote can ever be cited as reporting. HTML pages are read by trafilatura first
+(webpage.py); the outlet and date come from meta tags, bylines and datelines (byline.py), stored as ISO dates.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
+from .byline import read_byline
+from .dates import find_date
 from .errors import ReadError
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
@@ -95,35 +97,6 @@ AGENCY_LINE_RE = re.compile(r"^\s*[-–—]\s*\(?([A-Z]{2,8}|Reuters|Bloomberg|X
 OUTLET_DOMAIN_RE = re.compile(r"\bnews\b.*?\bon ([A-Z][A-Za-z0-9]+)\.(?:com|co\.uk|in|net|org)\b", re.IGNORECASE)
 READ_TIME_RE = re.compile(r"\b\d+\s*min(ute)?s? read\b", re.IGNORECASE)
 
-_MONTHS = (
-    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
-    "september|october|november|december"
-)
-_MONTH_NUM = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-DATE_PATTERNS = [
-    re.compile(r"\b(?P<y>(19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?!\d)"),
-    re.compile(rf"\b(?P<mon>{_MONTHS})\.?\s+(?P<d>\d{{1,2}})(st|nd|rd|th)?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTHS})\.?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
-]
-# A dateline with no year ("Washington DC, February 5"): kept as the page states it.
-DATELINE_RE = re.compile(rf"^[A-Z][\w .'-]{{1,40}},\s*(?P<date>({_MONTHS})\.?\s+\d{{1,2}})\s*$", re.I)
-
-
-def find_date(line: str) -> str:
-    """Return an ISO date (YYYY-MM-DD) found in a line, or ''."""
-    for pattern in DATE_PATTERNS:
-        m = pattern.search(line)
-        if not m:
-            continue
-        parts = m.groupdict()
-        month = int(parts["m"]) if parts.get("m") else _MONTH_NUM[parts["mon"].lower()[:3]]
-        day = int(parts["d"])
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{int(parts['y']):04d}-{month:02d}-{day:02d}"
-    return ""
-
-
 def _is_headline(line: str) -> bool:
     words = line.split()
     return 2 <= len(words) <= 25 and not line.rstrip().endswith((".", ",", ";", ":"))
@@ -139,7 +112,7 @@ class Cleaned:
     dropped: list[str] = field(default_factory=list)
 
 
-_SENTENCE_ENDS = (".", "!", "?", '"', "”", "’", "'", ":")
+SENTENCE_ENDS = (".", "!", "?", '"', "”", "’", "'", ":")
 
 
 def clean_page(raw: str) -> Cleaned:
@@ -168,7 +141,7 @@ def clean_page(raw: str) -> Cleaned:
             in_link_list = True
             out.dropped.append(line)
             continue
-        if in_link_list and (LINK_ITEM_RE.match(line) or (len(line) < 100 and not line.endswith(_SENTENCE_ENDS))):
+        if in_link_list and (LINK_ITEM_RE.match(line) or (len(line) < 100 and not line.endswith(SENTENCE_ENDS))):
             out.dropped.append(line)
             continue
         in_link_list = False
@@ -197,14 +170,9 @@ def clean_page(raw: str) -> Cleaned:
             continue
         seen.add(line)
         kept.append(line)
-    for line in kept[:15]:
-        if out.published:
-            break
-        if len(line) < 120:
-            out.published = find_date(line)
-            dateline = DATELINE_RE.match(line)
-            if not out.published and dateline:
-                out.published = dateline.group("date")
+    outlet, published = read_byline(kept[:15])
+    out.source = outlet or out.source
+    out.published = out.published or published
     if kept and _is_headline(kept[0]):
         out.title = kept[0]
     out.text = "\n\n".join(kept)
@@ -212,97 +180,6 @@ def clean_page(raw: str) -> Cleaned:
 
 
 # --- formats ----------------------------------------------------------------------------------------
-
-class _PageParser(HTMLParser):
-    """Collects block-level text and meta tags; skips scripts, navigation, footers and comment sections."""
-
-    SKIP = {"script", "style", "noscript", "nav", "footer", "header", "aside", "form", "iframe", "svg",
-            "button", "template", "select"}
-    BLOCK = {"p", "div", "section", "article", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
-             "blockquote", "pre", "figcaption", "main", "ul", "ol", "table", "dd", "dt"}
-    SKIP_CLASS = re.compile(r"comment|advert|\bads?\b|share|social|newsletter|promo|related|cookie|subscribe|"
-                            r"read-?more|more-stories|recommended|trending|most-read", re.I)
-    VOID = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "embed"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self.current: list[str] = []
-        self.meta: dict[str, str] = {}
-        self.skip_depth = 0
-        self.stack: list[tuple[str, bool]] = []
-        self.in_title = False
-        self.h1 = ""
-        self.in_h1 = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "meta":
-            key = (attrs.get("property") or attrs.get("name") or "").lower()
-            if key and attrs.get("content"):
-                self.meta.setdefault(key, attrs["content"].strip())
-            return
-        if tag in self.VOID:
-            if tag == "br":
-                self._flush()
-            return
-        skipping = tag in self.SKIP or bool(self.SKIP_CLASS.search(f"{attrs.get('class', '')} {attrs.get('id', '')}"))
-        self.stack.append((tag, skipping))
-        if skipping:
-            self.skip_depth += 1
-        if tag in self.BLOCK:
-            self._flush()
-        self.in_title = tag == "title" or self.in_title
-        self.in_h1 = tag == "h1" or self.in_h1
-
-    def handle_endtag(self, tag):
-        if tag in self.VOID or not any(t == tag for t, _ in self.stack):
-            return
-        while self.stack:
-            t, skipping = self.stack.pop()
-            if skipping:
-                self.skip_depth -= 1
-            if t == tag:
-                break
-        if tag in self.BLOCK:
-            self._flush()
-        if tag == "title":
-            self.in_title = False
-        if tag == "h1":
-            self.in_h1 = False
-
-    def handle_data(self, data):
-        if self.in_title and not self.skip_depth:
-            self.meta.setdefault("html:title", data.strip())
-            return
-        if self.skip_depth:
-            return
-        if self.in_h1 and not self.h1:
-            self.h1 = data.strip()
-        self.current.append(data)
-
-    def _flush(self):
-        text = re.sub(r"\s+", " ", "".join(self.current)).strip()
-        if text:
-            self.blocks.append(text)
-        self.current = []
-
-
-def read_html(raw: str) -> tuple[str, dict]:
-    """Extract article text (markup dropped) and metadata from an HTML page."""
-    parser = _PageParser()
-    parser.feed(raw)
-    parser.close()
-    parser._flush()
-    m = parser.meta
-    meta = {
-        "title": m.get("og:title") or parser.h1 or m.get("html:title", ""),
-        "source": m.get("og:site_name", ""),
-        "url": m.get("og:url", ""),
-        "published": find_date(m.get("article:published_time", "") or m.get("date", "")),
-    }
-    return "\n\n".join(parser.blocks), meta  # a blank line between blocks, as between a text page's paragraphs
-
 
 _MD_RULES = [
     (re.compile(r"^\s{0,3}#{1,6}\s+"), ""),
@@ -408,6 +285,8 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
         return
     meta: dict = {}
     if suffix in {".html", ".htm"}:
+        from .webpage import read_html  # here: trafilatura takes a while to import, and only web pages need it
+
         raw, meta = read_html(raw)
     elif suffix in {".md", ".markdown"}:
         raw = read_markdown(raw)
@@ -419,11 +298,11 @@ def read_file(path: Path) -> Iterator[Article | Failure]:
         doc_id=path.stem,
         text=cleaned.text,
         title=meta.get("title") or cleaned.title,
-        source=meta.get("source") or cleaned.source,
+        source=meta.get("source") or cleaned.source or meta.get("site_domain", ""),
         url=meta.get("url", ""),
         published=meta.get("published") or cleaned.published,
         path=str(path),
-        comments_removed=cleaned.comments_removed,
+        comments_removed=meta.get("comments_removed", 0) + cleaned.comments_removed,
     )
 
 

@@ -101,7 +101,7 @@ def test_evidence_says_reported_by_n_sources_when_articles_agree():
     evidence = evidence_html(answer, lambda doc_id: "Talks must include missiles. More text.", turn=3)
     assert "reported by 2 sources" in evidence
     assert 'id="cite-3-1"' in evidence and 'id="cite-3-2"' in evidence
-    assert 'href="https://example.org/a"' in evidence and "Outlet b" in evidence and "2026-02-05" in evidence
+    assert 'href="https://example.org/a"' in evidence and "Outlet b" in evidence and "5 February 2026" in evidence
 
 
 def test_evidence_says_when_sources_disagree():
@@ -202,7 +202,9 @@ def test_corpus_lists_title_outlet_date_and_passages(page):
     assert len(rows) == 5
     by_id = {row[4]: row for row in rows}
     assert by_id["001_321dc8e40005d0c9"][:3] == [
-        "US Open to Iran Talks, Rubio Says Dialogue Not a Concession to Regime", "ANI", "February 5"]
+        "US Open to Iran Talks, Rubio Says Dialogue Not a Concession to Regime", "ANI", "5 February"]
+    assert by_id["004_131ef119f07f31b5"][2] == "5 February 2026"  # stored as 2026-02-05
+    assert by_id["000_30109562edd4ff54"][2] == "undated"
     assert all(isinstance(row[3], int) and row[3] > 0 for row in rows)
 
 
