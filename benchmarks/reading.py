@@ -20,7 +20,8 @@ from pathlib import Path
 
 from trafilatura import bare_extraction
 
-from assistant.ingest import Article, read_articles, read_html
+from assistant.ingest import Article, read_articles
+from assistant.webpage import read_html
 from assistant.settings import EVALS_DIR, PROJECT_ROOT, SEEDS_DIR
 
 OUT = Path(__file__).resolve().parent / "reading.json"
@@ -32,7 +33,7 @@ def read_all() -> dict[str, dict]:
     out = {}
     for item in read_articles(paths):
         if isinstance(item, Article):
-            key = f"{Path(item.path).relative_to(PROJECT_ROOT) if ':' not in item.path else item.path}#{item.doc_id}"
+            key = f"{item.path.removeprefix(str(PROJECT_ROOT) + '/')}#{item.doc_id}"
             out[key] = {**{f: getattr(item, f) for f in FIELDS}, "chars": len(item.text),
                         "text_sha": hashlib.sha256(item.text.encode()).hexdigest()[:12]}
     return out
