@@ -56,6 +56,7 @@ class AnswerSentence:
     text: str
     citations: list[int]
     disputes: int | None = None  # the (1-based) answer sentence this one contradicts: sources disagree
+    earlier: bool = False  # an older source's account, after a newer one that differs (recency.date_answer)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +73,7 @@ class Answer:
     sentences: list[AnswerSentence] = field(default_factory=list)
     confidence: float = 0.0
     closest: list[Passage] = field(default_factory=list)
+    note: str = ""  # about the sources' dates: "The newest report on this is from March 2024."
 
     def to_dict(self) -> dict:
         return {
@@ -82,6 +84,7 @@ class Answer:
             "sentences": [s.to_dict() for s in self.sentences],
             "confidence": round(self.confidence, 4),
             "closest": [p.to_dict() for p in self.closest],
+            "note": self.note,
         }
 
 
@@ -293,8 +296,7 @@ class Composer:
             disputed = disputes.get(i)
             sentences.append(AnswerSentence(" ".join(head.split()), numbers,
                                             None if disputed is None else disputed + 1))
-        text = " ".join(s.text + " " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
-        return Answer(question, text, False, citations, sentences, conf)
+        return Answer(question, render_text(sentences), False, citations, sentences, conf)
 
     def _cite(self, n: int, hit: SentenceHit) -> Citation:
         article = self.store.article(hit.doc_id)
@@ -304,6 +306,18 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
+
+
+def render_text(sentences: list[AnswerSentence]) -> str:
+    """The answer's text: each sentence with its [n] markers; the first of older sources' differing accounts
+    introduced as such."""
+    from .recency import earlier_lead
+
+    parts = []
+    for i, s in enumerate(sentences):
+        lead = earlier_lead() + " " if s.earlier and not (i and sentences[i - 1].earlier) else ""
+        parts.append(lead + s.text + " " + "".join(f"[{n}]" for n in s.citations))
+    return " ".join(parts)
 
 
 def names_the_person(evidence: Evidence) -> bool:

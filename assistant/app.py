@@ -22,6 +22,7 @@ from .answer import Answer, Citation
 from .core import Assistant
 from .dates import display_date
 from .errors import AssistantError
+from .recency import earlier_lead
 
 EXAMPLES = [
     "What topics did Rubio say talks with Iran must include?",
@@ -100,12 +101,15 @@ def stream_reply(answer: Answer, turn: int) -> Iterator[str]:
         yield md_text(answer.answer) + (note if answer.closest else "")
         return
     done: list[str] = []
-    for sentence in answer.sentences:
-        words = sentence.text.split()
+    for k, sentence in enumerate(answer.sentences):
+        lead = earlier_lead() + " " if sentence.earlier and not (k and answer.sentences[k - 1].earlier) else ""
+        words = (lead + sentence.text).split()
         for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
             yield " ".join(done + [md_text(" ".join(words[:i]))])
-        done.append(md_text(sentence.text) + " " + markers(turn, sentence.citations))
+        done.append(md_text(lead + sentence.text) + " " + markers(turn, sentence.citations))
         yield " ".join(done)
+    if answer.note:
+        yield " ".join(done) + f"\n\n_{md_text(answer.note)}_"
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -230,14 +234,15 @@ class ChatPage:
         # The store shares one SQLite connection: one request at a time reads or writes it.
         self.lock = threading.Lock()
 
-    def respond(self, message: str, history: list | None = None) -> Iterator[tuple[str, str]]:
+    def respond(self, message: str, history: list | None = None,
+                as_of: str | None = None) -> Iterator[tuple[str, str]]:
         """Yield (chat reply so far, evidence for this turn); nothing at all for an empty message."""
         if not isinstance(message, str) or not message.strip():
             return
         turn = _turn_number(history)
         try:
             with self.lock:
-                answer = self.assistant.ask(message, history)
+                answer = self.assistant.ask(message, history, as_of=as_of)
                 evidence = evidence_html(answer, self.assistant.store.article_text, turn)
         except Exception as exc:  # shown in the chat, never a bare error badge; the question goes back to the box
             yield f"**Cannot answer:** {md_text(user_message(exc))} _Your question is back in the box._", ""
@@ -247,11 +252,11 @@ class ChatPage:
                 time.sleep(self.pace)
             yield reply, evidence
 
-    def ask(self, question: str, history: list[str] | None = None) -> dict:
-        """Answer a question (optionally following earlier ones) and return the `ask --json` contract."""
+    def ask(self, question: str, history: list[str] | None = None, as_of: str | None = None) -> dict:
+        """Answer a question (optionally following earlier ones, as of a day) and return the `ask --json` contract."""
         try:
             with self.lock:
-                return self.assistant.ask(question, history).to_dict()
+                return self.assistant.ask(question, history, as_of=as_of).to_dict()
         except Exception as exc:  # a structured error, not Gradio's "upstream app has raised an exception"
             return {"question": question, "error": error_dict(exc)}
 
@@ -315,14 +320,14 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
     """Lay out the chat page (chat, evidence panel, article list with upload) over an Assistant."""
     page = ChatPage(assistant, pace)
 
-    def chat(message: str, history: list, turns: list):
+    def chat(message: str, history: list, turns: list, as_of: str = ""):
         if not (message or "").strip():
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         asked = _shown_question(message, assistant.settings.max_question_chars)
         shown = history + [{"role": "user", "content": asked}]
         yield "", shown + [{"role": "assistant", "content": "…"}], gr.skip(), turns
-        for reply, evidence in page.respond(message, history):
+        for reply, evidence in page.respond(message, history, as_of):
             current = turns + [evidence] if evidence else turns
             # The box is left alone while the answer streams (the next question may be typed there);
             # no evidence means the question was refused, so it goes back to the box for editing.
@@ -358,6 +363,9 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
                     )
                     box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                      submit_btn="Ask", max_lines=4, autofocus=True, elem_id="question")
+                    as_of = gr.Textbox(label="As of", placeholder="today (or a date: 2024-03-15, March 2024)",
+                                       max_lines=1, elem_id="as-of",
+                                       info="Articles published after this day are not used.")
                 with gr.Column(scale=2, min_width=320):
                     gr.Markdown("### Evidence")
                     # No fixed height: every card is read whole, and the page scrolls to a clicked [n].
@@ -380,9 +388,9 @@ def build_app(assistant: Assistant, pace: float = STREAM_PACE) -> gr.Blocks:
 
         outputs = [box, chatbot, evidence, turns]
         # "always_last": a question sent while an answer still streams runs next instead of being dropped.
-        box.submit(chat, [box, chatbot, turns], outputs, api_visibility="private", trigger_mode="always_last")
+        box.submit(chat, [box, chatbot, turns, as_of], outputs, api_visibility="private", trigger_mode="always_last")
         chatbot.example_select(pick_example, None, box, api_visibility="private").then(
-            chat, [box, chatbot, turns], outputs, api_visibility="private")
+            chat, [box, chatbot, turns, as_of], outputs, api_visibility="private")
         chatbot.clear(lambda: ([], WAITING), None, [turns, evidence], api_visibility="private")
         files.upload(upload, files, [status, corpus, files], api_visibility="private").then(
             choices, None, doomed, api_visibility="private")

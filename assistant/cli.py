@@ -10,6 +10,7 @@ import click
 
 from .dates import display_date
 from .errors import AssistantError, IngestInterrupted
+from .recency import parse_as_of
 from .settings import Settings
 
 
@@ -178,14 +179,17 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("question")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Ask as of this day (2024-03-15, 'March 2024'): later articles are not used. Default: today.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool) -> None:
+def ask(ctx: click.Context, question: str, as_of: str | None, as_json: bool) -> None:
     """Answer a question from the articles, with numbered verbatim sources."""
     assistant = _open(ctx, seed=False)
     assistant.check_question(question)  # a bad question fails before any seeding work
+    when = parse_as_of(as_of)  # ... and so does a bad date
     assistant.ensure_seeded(notice=lambda m: click.echo(m, err=True))
-    answer = assistant.ask(question)
+    answer = assistant.ask(question, as_of=when)
     if as_json:
         _emit(answer.to_dict())
         return

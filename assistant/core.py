@@ -9,11 +9,13 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
+from . import recency
 from .answer import Answer, Composer
 from .chunk import chunk_text
 from .errors import AssistantError, BadQuestion, IngestInterrupted, UnknownArticle, is_chroma_failure
@@ -90,6 +92,7 @@ class Assistant:
         self.store = Store(settings)
         self.retriever = Retriever(self.store, self.embedder)
         self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
+        self.recency_weights = recency.load_weights()
         self.notice = notice or _stderr
         self._restore()
 
@@ -257,15 +260,22 @@ class Assistant:
         query = self.check_question(query)
         return SearchResult(query, self._recovering(lambda: self.retriever.search(query, k=k)))
 
-    def ask(self, question: str, history: list | None = None) -> Answer:
-        """Answer a question from the articles, citing a verbatim passage for every sentence."""
+    def ask(self, question: str, history: list | None = None, as_of: str | date | None = None) -> Answer:
+        """Answer a question from the articles, citing a verbatim passage for every sentence.
+
+        `as_of` (default today) is the day the question is asked from: later articles are not used, and a
+        question about now or a named time prefers articles near it (see recency.py)."""
         question = self.check_question(question)
+        when = recency.parse_as_of(as_of)
+        cues = recency.time_cues(question, when)
         query = retrieval_query(question, history)
 
         def answer() -> Answer:
-            passages = self.retriever.search(query, k=self.settings.passages_for_answer)
+            passages = recency.search(self.retriever, query, self.settings.passages_for_answer, when, cues,
+                                      self.recency_weights)
             evidence = self.retriever.score_sentences(query, passages)
-            return self.composer.compose(question, evidence, passages)
+            recency.rescore(evidence, passages, when, cues, self.recency_weights)
+            return recency.date_answer(self.composer.compose(question, evidence, passages), when, cues)
 
         return self._recovering(answer)
 

@@ -51,3 +51,9 @@ def is_chroma_failure(exc: BaseException) -> bool:
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
+
+
+class BadDate(AssistantError):
+    """A date (the as-of date) that cannot be read."""
+
+    exit_code = 2

@@ -1,0 +1,205 @@
+"""News has a date: asking as of a day, time cues, the fitted preference for near articles, dated answers."""
+
+import json
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import recency
+from assistant.answer import Answer, AnswerSentence, Citation
+from assistant.cli import cli
+from assistant.core import Assistant
+from assistant.errors import BadDate
+from assistant.settings import Settings
+
+# A count that grows day by day, one article a day, and an unrelated story.
+FLOOD = [
+    ("flood-1", "2025-03-01", "Floods hit Marrow Creek",
+     "Heavy rain flooded the town of Marrow Creek on Saturday.\n\n"
+     "The number of people killed in the Marrow Creek floods stood at 12 on Saturday, county officials said.\n\n"
+     "Rescue crews searched the river banks through the night."),
+    ("flood-2", "2025-03-03", "Marrow Creek flood toll climbs",
+     "Rescue crews in Marrow Creek found more victims on Monday as the water receded.\n\n"
+     "The number of people killed in the Marrow Creek floods rose to 19 on Monday, county officials said.\n\n"
+     "Schools in the county stayed closed."),
+    ("flood-3", "2025-03-06", "Marrow Creek flood toll rises again",
+     "The clean-up in Marrow Creek began on Thursday.\n\n"
+     "The number of people killed in the Marrow Creek floods rose to 27 on Thursday, county officials said.\n\n"
+     "The governor asked for federal disaster aid."),
+    ("bakery", "2025-03-04", "Bakery wins award",
+     "A bakery on Quay Street won the regional bread prize on Tuesday.\n\n"
+     "Its owner said the sourdough recipe came from her grandmother."),
+]
+
+# An event that recurs each year: the same prize, a different winner.
+PRIZE = [
+    ("prize-2019", "2019-10-12", "Harlow festival prize awarded",
+     "The Harlow Film Festival closed on Saturday.\n\n"
+     "The festival's Golden Heron prize went to the drama Salt Roads, directed by Ines Corvo.\n\n"
+     "About 40,000 people attended the screenings."),
+    ("prize-2022", "2022-10-15", "Harlow festival prize awarded",
+     "The Harlow Film Festival closed on Saturday.\n\n"
+     "The festival's Golden Heron prize went to the drama Night Ferry, directed by Tomas Ekwall.\n\n"
+     "About 45,000 people attended the screenings."),
+    ("prize-2024", "2024-10-12", "Harlow festival prize awarded",
+     "The Harlow Film Festival closed on Saturday.\n\n"
+     "The festival's Golden Heron prize went to the drama Glass Orchard, directed by Mira Santos.\n\n"
+     "About 52,000 people attended the screenings."),
+]
+
+
+def _store(tmp_path_factory, name: str, articles) -> Assistant:
+    folder = tmp_path_factory.mktemp(name)
+    with open(folder / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+        for doc_id, day, title, text in articles:
+            fh.write(json.dumps({"id": doc_id, "title": title, "source": "example.org", "published_at": day,
+                                 "text": text}) + "\n")
+    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp(f"{name}-store")))
+    a.ingest([folder])
+    return a
+
+
+@pytest.fixture(scope="module")
+def flood(tmp_path_factory):
+    a = _store(tmp_path_factory, "flood", FLOOD)
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="module")
+def prize(tmp_path_factory):
+    a = _store(tmp_path_factory, "prize", PRIZE)
+    yield a
+    a.close()
+
+
+# --- reading dates and cues ------------------------------------------------------------------------------
+def test_parse_as_of_reads_dates_written_several_ways():
+    assert recency.parse_as_of("2024-03-15") == date(2024, 3, 15)
+    assert recency.parse_as_of("March 15, 2024") == date(2024, 3, 15)
+    assert recency.parse_as_of("March 2024") == date(2024, 3, 31)  # as of March: all of March
+    assert recency.parse_as_of(None) == date.today()
+    assert recency.parse_as_of(date(2020, 1, 2)) == date(2020, 1, 2)
+
+
+def test_parse_as_of_unreadable_date_is_a_clear_error():
+    with pytest.raises(BadDate, match="Cannot read 'the day after never' as a date"):
+        recency.parse_as_of("the day after never")
+
+
+def test_time_cues_count_words_about_now_and_read_named_periods():
+    today = date(2025, 3, 7)
+    assert recency.time_cues("How many people died in the floods?", today) == recency.TimeCues()
+    assert recency.time_cues("How many have died so far this week?", today).immediate == 2
+    assert recency.time_cues("What did the council decide last month?", today).recent == 1
+    assert recency.time_cues("Who won the prize in 2019?", today).period == (date(2019, 1, 1), date(2019, 12, 31))
+    assert recency.time_cues("What happened in March 2021?", today).period == (date(2021, 3, 1), date(2021, 3, 31))
+    after = recency.time_cues("What changed after the 2020 election?", today).period
+    assert after == (date(2020, 1, 1), today)
+    assert recency.time_cues("The army sent 2000 troops to the border.", today).period is None
+
+
+def test_features_measure_age_and_distance_from_the_best_dated_candidate():
+    cues = recency.TimeCues(immediate=2, period=(date(2019, 1, 1), date(2019, 12, 31)))
+    rows = recency.features([date(2025, 3, 6), date(2019, 6, 1), None], cues, date(2025, 3, 7))
+    newest, old, undated = rows
+    assert newest[0] == 0 and old[0] > 0  # about now: the old article is the far one
+    assert old[2] == 0 and newest[2] > 0  # about 2019: the new article is the far one
+    assert undated == [0.0, 0.0, 0.0]
+
+
+def test_shipped_weights_prefer_near_articles():
+    weights = recency.load_weights()
+    for level in ("passage", "sentence"):
+        assert weights[level]["immediate"] < 0 and weights[level]["named"] < 0, weights
+
+
+# --- dated answers, without a store ----------------------------------------------------------------------
+def _answer(*sentences):
+    citations, out = [], []
+    for i, (text, day, doc) in enumerate(sentences, start=1):
+        citations.append(Citation(i, doc, doc, "example.org", "", day, text, 0, len(text)))
+        out.append(AnswerSentence(text, [i]))
+    return Answer("q", " ".join(f"{s.text} [{s.citations[0]}]" for s in out), False, citations, out)
+
+
+def test_date_answer_puts_the_newer_figure_first_and_marks_the_earlier():
+    answer = _answer(("The toll stood at 12.", "2025-03-01", "a"), ("The toll rose to 27.", "2025-03-06", "b"))
+    dated = recency.date_answer(answer, date(2025, 3, 7), recency.TimeCues())
+    assert [s.text for s in dated.sentences] == ["The toll rose to 27.", "The toll stood at 12."]
+    assert [s.citations for s in dated.sentences] == [[1], [2]]
+    assert [c.doc_id for c in dated.citations] == ["b", "a"]  # renumbered in the new order
+    assert dated.sentences[1].earlier and not dated.sentences[0].earlier
+    assert dated.answer == "The toll rose to 27. [1] Earlier reports said: The toll stood at 12. [2]"
+
+
+def test_date_answer_leaves_agreeing_or_same_day_sources_alone():
+    agree = _answer(("The toll stood at 12.", "2025-03-01", "a"), ("Officials counted 12 dead.", "2025-03-06", "b"))
+    same_day = _answer(("The toll stood at 12.", "2025-03-06", "a"), ("The toll was 14.", "2025-03-06", "b"))
+    for answer in (agree, same_day):
+        assert recency.date_answer(answer, date(2025, 3, 7), recency.TimeCues()) == answer
+
+
+def test_date_answer_says_how_old_the_newest_source_is_for_a_question_about_now():
+    answer = _answer(("The toll stood at 12.", "2024-03-01", "a"))
+    now = recency.TimeCues(immediate=1)
+    dated = recency.date_answer(answer, date(2025, 3, 7), now)
+    assert dated.note == "The newest report on this is from March 2024."
+    assert dated.answer.endswith(dated.note) and dated.to_dict()["note"] == dated.note
+    assert recency.date_answer(answer, date(2024, 3, 10), now).note == ""  # recent enough
+    assert recency.date_answer(answer, date(2025, 3, 7), recency.TimeCues()).note == ""  # not about now
+
+
+# --- with the real model and Chroma ----------------------------------------------------------------------
+QUESTION = "How many people have been killed in the Marrow Creek floods so far?"
+
+
+def test_articles_published_after_the_as_of_day_are_not_used(flood):
+    answer = flood.ask(QUESTION, as_of="2025-03-02")
+    assert not answer.abstained, answer.answer
+    assert {c.doc_id for c in answer.citations} <= {"flood-1", "bakery"}
+    assert "12" in answer.answer and "19" not in answer.answer and "27" not in answer.answer
+    later = flood.ask(QUESTION, as_of="2025-03-04")
+    assert all(c.published <= "2025-03-04" for c in later.citations)
+    assert "27" not in later.answer
+
+
+def test_question_about_now_is_answered_from_the_newest_report_first(flood):
+    answer = flood.ask(QUESTION, as_of="2025-03-07")
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].doc_id == "flood-3" and answer.sentences[0].text.count("27")
+    older = [s for s in answer.sentences[1:] if "12" in s.text or "19" in s.text]
+    if older:  # the older counts, when given, come after it as earlier reports
+        assert "Earlier reports said:" in answer.answer
+        assert answer.answer.index("27") < answer.answer.index("Earlier reports said:")
+
+
+def test_question_about_now_with_only_old_reports_says_how_old(flood):
+    answer = flood.ask(QUESTION, as_of="2025-09-01")
+    assert not answer.abstained
+    assert answer.note == "The newest report on this is from March 2025."
+
+
+def test_yearly_event_this_year_prefers_the_newest(prize):
+    answer = prize.ask("Which film won the Harlow Film Festival's Golden Heron prize this year?", as_of="2024-10-20")
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].doc_id == "prize-2024", answer.answer
+
+
+def test_yearly_event_in_a_named_year_prefers_that_year(prize):
+    answer = prize.ask("Which film won the Harlow Film Festival's Golden Heron prize in 2019?", as_of="2024-10-20")
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].doc_id == "prize-2019", answer.answer
+    earlier = prize.ask("Which film won the Harlow Film Festival's Golden Heron prize this year?", as_of="2022-12-01")
+    assert earlier.citations[0].doc_id == "prize-2022", earlier.answer  # 2024 is not out yet
+
+
+def test_cli_ask_as_of(flood, tmp_path):
+    store = str(flood.settings.store)
+    ok = CliRunner().invoke(cli, ["--store", store, "ask", QUESTION, "--as-of", "March 2, 2025", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert {c["doc_id"] for c in json.loads(ok.output)["citations"]} <= {"flood-1", "bakery"}
+    bad = CliRunner().invoke(cli, ["--store", store, "ask", QUESTION, "--as-of", "soonish"])
+    assert bad.exit_code == 2
+    assert "Cannot read 'soonish' as a date" in bad.output and "Traceback" not in bad.output
