@@ -2,6 +2,7 @@
 """RealTime QA dev slice with each question asked as of its quiz date, and the candidates for fitting recency.json.
 
     python benchmarks/realtimeqa_asof.py score --weeks 20220617,20230106 [--code DIR] [--out FILE.json]
+    python benchmarks/realtimeqa_asof.py score --no-prior ...      # as of the date, without the fitted prior
     python benchmarks/realtimeqa_asof.py collect --weeks ... --out /tmp/asof-candidates.jsonl
 
 `score` asks every question with `Assistant.ask(question, as_of=date)` (the slice's own score.py passes no date);
@@ -77,6 +78,9 @@ def score(args, sc) -> int:
     records, per_week = [], {}
     for week in weeks_of(args.weeks):
         a = open_week(Assistant, week, Path(args.cache))
+        if args.no_prior:  # the as-of filter and dated answers alone: no preference for near articles
+            from assistant import recency
+            a.recency_weights = recency.load_weights(Path("/nonexistent"))
         rs = []
         for q in json.loads((SLICE / week / "questions.json").read_text()):
             t = time.perf_counter()
@@ -94,7 +98,7 @@ def score(args, sc) -> int:
         records += rs
     groups = {"fit (2022)": [r for r in records if r["week"].startswith("2022")],
               "held-out (2023)": [r for r in records if r["week"].startswith("2023")], "all": records}
-    out = {"as_of": dated, "code": str(Path(sys.modules["assistant"].__file__).parent.parent),
+    out = {"as_of": dated, "prior": dated and not args.no_prior, "code": str(Path(sys.modules["assistant"].__file__).parent.parent),
            "weeks": sorted(per_week), "groups": {k: sc.figures(v) for k, v in groups.items() if v},
            "notes": sum(r["noted"] for r in records), "per_week": per_week}
     for name, f in out["groups"].items():
@@ -143,6 +147,7 @@ def main() -> int:
     p.add_argument("--cache", default="/tmp/asof-stores", help="where each week's store is kept between runs")
     p.add_argument("--code", default=str(ROOT), help="the checkout whose `assistant` package is measured")
     p.add_argument("--out", default=None, help="score: the figures as JSON; collect: the candidates (.jsonl)")
+    p.add_argument("--no-prior", action="store_true", help="score: ask as of the date, without the fitted prior")
     p.add_argument("--sentence-pool", type=int, default=16, help="collect: passages whose sentences are scored")
     args = p.parse_args()
     sys.path.insert(0, str(Path(args.code).resolve()))
