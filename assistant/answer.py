@@ -74,6 +74,9 @@ class Answer:
     confidence: float = 0.0
     closest: list[Passage] = field(default_factory=list)
     note: str = ""  # about the sources' dates: "The newest report on this is from March 2024."
+    mode: str = "extractive"  # or "llm": written by a language model, every sentence verified (verify.py)
+    dropped: list[dict] = field(default_factory=list)  # {"text", "reason"}: the model's claims that failed
+    fallback: str = ""  # why a model-written answer was not given (model unreachable, nothing verifiable ...)
 
     def to_dict(self) -> dict:
         return {
@@ -85,6 +88,9 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "closest": [p.to_dict() for p in self.closest],
             "note": self.note,
+            "mode": self.mode,
+            "dropped": self.dropped,
+            "fallback": self.fallback,
         }
 
 

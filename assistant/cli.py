@@ -27,6 +27,23 @@ def _open(ctx: click.Context, seed: bool = True):
     return assistant
 
 
+def _llm_options(command):
+    """--llm-url / --llm-model / --no-llm, mirroring ASSISTANT_LLM_URL and ASSISTANT_LLM_MODEL."""
+    command = click.option("--no-llm", is_flag=True, help="Answer from the articles directly, without the model.")(command)
+    command = click.option("--llm-model", help="The model's name (ASSISTANT_LLM_MODEL).")(command)
+    return click.option("--llm-url", help="An OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
+                                          "(ASSISTANT_LLM_URL).")(command)
+
+
+def _use_llm(ctx: click.Context, llm_url: str | None, llm_model: str | None, no_llm: bool) -> None:
+    settings = _settings(ctx)
+    if no_llm:
+        settings = settings.with_(llm_url=None, llm_provider="openai-like")
+    else:
+        settings = settings.with_(**{k: v for k, v in (("llm_url", llm_url), ("llm_model", llm_model)) if v})
+    ctx.obj["settings"] = settings
+
+
 def _emit(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -182,9 +199,12 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool) -> None:
 @click.option("--as-of", "as_of", metavar="DATE",
               help="Ask as of this day (2024-03-15, 'March 2024'): later articles are not used. Default: today.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_llm_options
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_of: str | None, as_json: bool) -> None:
+def ask(ctx: click.Context, question: str, as_of: str | None, as_json: bool, llm_url: str | None,
+        llm_model: str | None, no_llm: bool) -> None:
     """Answer a question from the articles, with numbered verbatim sources."""
+    _use_llm(ctx, llm_url, llm_model, no_llm)
     assistant = _open(ctx, seed=False)
     assistant.check_question(question)  # a bad question fails before any seeding work
     when = parse_as_of(as_of)  # ... and so does a bad date
@@ -193,7 +213,13 @@ def ask(ctx: click.Context, question: str, as_of: str | None, as_json: bool) -> 
     if as_json:
         _emit(answer.to_dict())
         return
+    if answer.fallback:
+        click.echo(f"(Not written by the model: {answer.fallback}.)", err=True)
     click.echo(answer.answer)
+    if answer.dropped:
+        click.echo(f"\nRemoved, not supported by the articles ({len(answer.dropped)}):")
+        for d in answer.dropped:
+            click.echo(f"  - {d['text']} ({d['reason']})")
     if answer.citations:
         click.echo("\nSources:")
     for c in answer.citations:
@@ -234,9 +260,12 @@ def eval_(ctx: click.Context, set_path: Path | None, corpus: Path | None, as_jso
 @click.option("--host", envvar="ASSISTANT_HOST", help="Address to listen on (default 127.0.0.1: this machine only).")
 @click.option("--port", envvar="ASSISTANT_PORT", type=click.IntRange(1, 65535), help="Port (default 7860).")
 @click.option("--open", "open_browser", is_flag=True, help="Also open the page in the default web browser.")
+@_llm_options
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, open_browser: bool) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, open_browser: bool, llm_url: str | None,
+          llm_model: str | None, no_llm: bool) -> None:
     """Start the chat page (ingesting the bundled articles first if the store is empty)."""
+    _use_llm(ctx, llm_url, llm_model, no_llm)
     from .app import serve as serve_page
 
     ctx.obj["settings"] = settings = _settings(ctx).with_(**{k: v for k, v in (("host", host), ("port", port)) if v})

@@ -94,6 +94,7 @@ class Assistant:
         self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
         self.recency_weights = recency.load_weights()
         self.notice = notice or _stderr
+        self.llm = _llm_answerer(settings, self.store, self.embedder)  # None unless a model is configured
         self._restore()
 
     def _restore(self) -> None:
@@ -260,11 +261,14 @@ class Assistant:
         query = self.check_question(query)
         return SearchResult(query, self._recovering(lambda: self.retriever.search(query, k=k)))
 
-    def ask(self, question: str, history: list | None = None, as_of: str | date | None = None) -> Answer:
+    def ask(self, question: str, history: list | None = None, as_of: str | date | None = None,
+            use_llm: bool = True, on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer a question from the articles, citing a verbatim passage for every sentence.
 
         `as_of` (default today) is the day the question is asked from: later articles are not used, and a
-        question about now or a named time prefers articles near it (see recency.py)."""
+        question about now or a named time prefers articles near it (see recency.py). With a model configured
+        (and `use_llm`), the model writes the answer and only its verified claims are kept (llm.py);
+        `on_token` then gets the model's words as they stream."""
         question = self.check_question(question)
         when = recency.parse_as_of(as_of)
         cues = recency.time_cues(question, when)
@@ -275,12 +279,27 @@ class Assistant:
                                       self.recency_weights)
             evidence = self.retriever.score_sentences(query, passages)
             recency.rescore(evidence, passages, when, cues, self.recency_weights)
-            return recency.date_answer(self.composer.compose(question, evidence, passages), when, cues)
+            extractive = lambda: recency.date_answer(self.composer.compose(question, evidence, passages), when, cues)
+            if self.llm is None or not use_llm:
+                return extractive()
+            previous = _previous_questions(history)[-1:] if query != question else []
+            return self.llm.answer(question, passages, extractive, previous[0] if previous else None, on_token)
 
         return self._recovering(answer)
 
     def close(self) -> None:
         self.store.close()
+
+
+def _llm_answerer(settings: Settings, store, embedder):
+    from .models import build_llm
+
+    llm = build_llm(settings)
+    if llm is None:
+        return None
+    from .llm import LLMAnswerer
+
+    return LLMAnswerer(llm, store, embedder, settings.llm_timeout, settings.llm_url or settings.llm_provider)
 
 
 def _stderr(message: str) -> None:

@@ -152,3 +152,38 @@ def build_embedder(name: str = "minilm-int8") -> SpanEmbedding:
 @lru_cache(maxsize=1)
 def _default_embedder() -> OnnxMiniLM:
     return OnnxMiniLM()
+
+
+LLM_PROVIDERS = ("openai-like", "ollama")
+LLM_MAX_TOKENS = 512  # an answer of a few cited sentences; more is a model that does not stop
+OLLAMA_URL = "http://127.0.0.1:11434"
+
+
+def build_llm(settings):
+    """Build the LlamaIndex LLM named in settings (an OpenAI-compatible server or Ollama), or None when off."""
+    from .errors import BadSetting
+
+    if not settings.llm_enabled:
+        return None
+    provider = settings.llm_provider.lower()
+    if provider not in LLM_PROVIDERS:
+        raise BadSetting(f"ASSISTANT_LLM_PROVIDER must be one of {', '.join(LLM_PROVIDERS)}, not "
+                         f"{settings.llm_provider!r}: fix or unset it.")
+    if provider == "ollama":
+        if not settings.llm_model:
+            raise BadSetting("ASSISTANT_LLM_PROVIDER=ollama needs ASSISTANT_LLM_MODEL (e.g. llama3.2): set it.")
+        try:
+            from llama_index.llms.ollama import Ollama
+        except ImportError as exc:
+            raise AssistantError("Ollama answering needs the `llm` extra: run `pip install -e .[llm]`.") from exc
+        return Ollama(model=settings.llm_model, base_url=(settings.llm_url or OLLAMA_URL).removesuffix("/api"),
+                      request_timeout=settings.llm_timeout, temperature=0.0,
+                      additional_kwargs={"num_predict": LLM_MAX_TOKENS})
+    try:
+        from llama_index.llms.openai_like import OpenAILike
+    except ImportError as exc:
+        raise AssistantError("LLM answering needs the `llm` extra: run `pip install -e .[llm]`.") from exc
+    # llama.cpp's server and vLLM ignore the model name when they serve one model; OpenAI needs it.
+    return OpenAILike(model=settings.llm_model or "default", api_base=settings.llm_url,
+                      api_key=settings.llm_api_key or "none", is_chat_model=True, context_window=8192,
+                      max_tokens=LLM_MAX_TOKENS, temperature=0.0, timeout=settings.llm_timeout, max_retries=0)

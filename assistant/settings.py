@@ -27,6 +27,16 @@ class Settings:
     max_answer_sentences: int = 3
     host: str = "127.0.0.1"
     port: int = 7860
+    # Optional LLM answering (see llm.py); with no URL (OpenAI-compatible) nor provider "ollama" it is off.
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # never printed or logged
+    llm_provider: str = "openai-like"
+    llm_timeout: float = 60.0
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_url) or self.llm_provider == "ollama"
 
     def __post_init__(self):
         object.__setattr__(self, "store", Path(self.store))
@@ -46,6 +56,12 @@ class Settings:
             values["embedder"] = env["ASSISTANT_EMBEDDER"]
         if env.get("ASSISTANT_HOST"):
             values["host"] = env["ASSISTANT_HOST"]
+        for key, name in (("llm_url", "ASSISTANT_LLM_URL"), ("llm_model", "ASSISTANT_LLM_MODEL"),
+                          ("llm_api_key", "ASSISTANT_LLM_API_KEY"), ("llm_provider", "ASSISTANT_LLM_PROVIDER")):
+            if env.get(name):
+                values[key] = env[name].strip()
+        if env.get("ASSISTANT_LLM_TIMEOUT"):
+            values["llm_timeout"] = float(_whole_number("ASSISTANT_LLM_TIMEOUT", env["ASSISTANT_LLM_TIMEOUT"], 1, 3600))
         for key, name, low, high in (("max_question_chars", "ASSISTANT_MAX_QUESTION_CHARS", 1, 10**9),
                                      ("port", "ASSISTANT_PORT", 1, 65535)):
             if env.get(name):
