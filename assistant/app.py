@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+import queue
 import re
 import sys
 import threading
@@ -110,6 +111,20 @@ def stream_reply(answer: Answer, turn: int) -> Iterator[str]:
         yield " ".join(done)
     if answer.note:
         yield " ".join(done) + f"\n\n_{md_text(answer.note)}_"
+
+
+def llm_footer(answer: Answer) -> str:
+    """Which mode answered and why, and the model's dropped claims, collapsed (LLM answering only)."""
+    if answer.mode == "llm":
+        lines = ["_Written by the language model; every sentence checked against the articles._"]
+    else:
+        lines = [f"_Answered from the articles directly (not by the model): {md_text(answer.fallback)}._"]
+    if answer.dropped:
+        items = "".join(f"<li>{html.escape(d['text'])} <em>({html.escape(d['reason'])})</em></li>"
+                        for d in answer.dropped)
+        lines.append(f"<details><summary>Removed: not supported by the articles ({len(answer.dropped)})"
+                     f"</summary><ul>{items}</ul></details>")
+    return "\n\n" + "\n\n".join(lines)
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -240,6 +255,9 @@ class ChatPage:
         if not isinstance(message, str) or not message.strip():
             return
         turn = _turn_number(history)
+        if self.assistant.llm is not None:
+            yield from self._respond_with_model(message, history, as_of, turn)
+            return
         try:
             with self.lock:
                 answer = self.assistant.ask(message, history, as_of=as_of)
@@ -251,6 +269,40 @@ class ChatPage:
             if i and self.pace:
                 time.sleep(self.pace)
             yield reply, evidence
+
+    def _respond_with_model(self, message: str, history: list | None, as_of: str | None,
+                            turn: int) -> Iterator[tuple[str, str]]:
+        """Show the model's words as they stream, then the verified answer with its mode and dropped claims."""
+        pieces: queue.Queue = queue.Queue()
+        result: dict = {}
+
+        def work() -> None:
+            try:
+                with self.lock:
+                    result["answer"] = answer = self.assistant.ask(message, history, as_of=as_of,
+                                                                   on_token=pieces.put)
+                    result["evidence"] = evidence_html(answer, self.assistant.store.article_text, turn)
+            except Exception as exc:
+                result["error"] = exc
+            finally:
+                pieces.put(None)
+
+        threading.Thread(target=work, name="chat-model", daemon=True).start()
+        checking = '<div class="evidence-empty">Checking the model\'s answer against the articles…</div>'
+        draft = ""
+        while (piece := pieces.get()) is not None:
+            draft += piece
+            yield f"_Model draft, being checked:_ {md_text(draft)}", checking
+        if "error" in result:
+            yield f"**Cannot answer:** {md_text(user_message(result['error']))} _Your question is back in the box._", ""
+            return
+        answer, evidence = result["answer"], result["evidence"]
+        reply = ""
+        for i, reply in enumerate(stream_reply(answer, turn)):
+            if i and self.pace:
+                time.sleep(self.pace)
+            yield reply, evidence
+        yield reply + llm_footer(answer), evidence
 
     def ask(self, question: str, history: list[str] | None = None, as_of: str | None = None) -> dict:
         """Answer a question (optionally following earlier ones, as of a day) and return the `ask --json` contract."""

@@ -87,6 +87,7 @@ class _Candidate:
     published: str
     vector: np.ndarray = field(repr=False)
     terms: frozenset = frozenset()
+    instruction: bool = False  # text addressed to an AI or reader: never support, but a claim echoing it is suspect
 
 
 def load_calibration() -> dict:
@@ -208,13 +209,15 @@ class Verifier:
         for n, p in enumerate(passages, start=1):
             text = self.store.article_text(p.doc_id)
             sentences = [s for s in by_rowid.get(p.rowid, []) if s.citable]
-            spans = [(s.start, s.end) for s in sentences if not is_instruction(text[s.start:s.end])]
+            spans = [(s.start, s.end) for s in sentences]
+            orders = [s for s in spans if is_instruction(text[s[0]:s[1]])]
+            spans = [s for s in spans if s not in orders]
             groups = [[s] for s in spans]
             if self.PAIR:
                 groups += [[a, b] for a, b in zip(spans, spans[1:]) if text[a[1]:b[0]].count("\n") < 2]
-            for g in groups:
+            for g in groups + [[s] for s in orders]:
                 out.append(_Candidate(n, p.doc_id, g, " ".join(text[s:e] for s, e in g), p.published,
-                                      np.zeros(0, np.float32)))
+                                      np.zeros(0, np.float32), instruction=g[0] in orders))
         self._embed([c.text for c in out])
         for c in out:
             c.vector = self._vectors[c.text]
@@ -258,6 +261,11 @@ class Verifier:
         scored = sorted(((self.support_score(claim, c), c) for c in candidates),
                         key=lambda sc: -sc[0])
         threshold = self.calibration["threshold"]
+        if scored and scored[0][1].instruction:
+            claim.status, claim.score = "dropped", round(scored[0][0], 4)
+            claim.reason = f"repeats an instruction written into passage [{scored[0][1].passage}], not a reported fact"
+            return claim
+        scored = [sc for sc in scored if not sc[1].instruction]
         passing, failures, opposed = [], [], []
         for score, cand in scored:
             if score < threshold:
