@@ -243,6 +243,27 @@ class Verifier:
             self.check(claim, candidates, len(passages))
         return claims
 
+    def check_short(self, question: str, short: str, candidates: list[_Candidate]) -> Claim:
+        """A short answer to a question ("Squid Game", "$4.17"): kept when a sentence holds all of it (its terms,
+        numbers, names and dates) and enough of the question's terms to be about it."""
+        claim = Claim(f"{question} {short}", [])
+        facts = _Facts.of(short)
+        wanted, asked = set(terms(short)), set(terms(question))
+        scored = []
+        for cand in candidates:
+            if cand.instruction or not wanted <= cand.terms or facts.missing_from(cand, self.store):
+                continue
+            scored.append((len(asked & cand.terms) / len(asked) if asked else 0.0, cand))
+        scored.sort(key=lambda sc: -sc[0])
+        if scored and scored[0][0] >= self.calibration.get("question_share", 0.3):
+            claim.status, claim.score = "kept", round(scored[0][0], 4)
+            claim.support = [(scored[0][1].doc_id, s, e) for s, e in scored[0][1].spans]
+        else:
+            claim.status = "dropped"
+            claim.score = round(scored[0][0], 4) if scored else -1.0  # -1: no sentence holds the answer at all
+            claim.reason = "no retrieved sentence holds this answer to the question"
+        return claim
+
     def features(self, claim: Claim, candidate: _Candidate) -> tuple[float, float, float]:
         """(cosine, share of the claim's terms the candidate holds, share of the claim's nouns it holds)."""
         facts = _Facts.of(claim.text)
