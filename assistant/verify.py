@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -387,16 +388,12 @@ class _Facts:
             return all(w in set(words(hay)) for w in words(phrase) if w not in ("the", "on", "in", "of"))
         # a weekday or month the passage names in another form ("Thursday" for "last Thursday")
         return bool(named) and all(w in hay or w[:3] + "." in hay for w in named) and \
-            any(_same_day(day, d) for d in _resolved_days(cand, store))
+            day in _resolved_days(cand, store)
 
 
 @lru_cache(maxsize=64)
 def _word_set(text: str) -> set[str]:
     return set(words(text))
-
-
-def _same_day(a, b) -> bool:
-    return a == b
 
 
 def _resolved_days(cand: _Candidate, store: Store) -> set:
@@ -406,8 +403,6 @@ def _resolved_days(cand: _Candidate, store: Store) -> set:
             if ent.label != "DATE":
                 continue
             if ent.resolved:
-                from datetime import date
-
                 days.add(date.fromisoformat(ent.resolved))
             else:
                 d = resolve_date(ent.text, cand.published)
