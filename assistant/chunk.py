@@ -20,6 +20,8 @@ MAX_PASSAGE_WORDS = 110  # ~150 tokens: well inside the embedder's 256-token win
 MIN_PASSAGE_WORDS = 12
 HEADING_WORDS = 3
 MAX_UNIT_WORDS = 140
+# What is indexed with each passage besides its own text: bump when it changes (benchmarks key cached stores on it).
+INDEX_FORMAT = "headline1"
 _BULLET_RE = re.compile(r"[•·▪◦*\-–]\s+")
 _TERMINAL = (".", "?", "!", '"', "”", "’", "'", ")", "…")
 _OPENERS = "“‘"
@@ -107,3 +109,14 @@ def _pack(text: str, sentences: list[Sentence]) -> list[Chunk]:
     if current:
         chunks.append(Chunk(current[0].start, current[-1].end, tuple(current)))
     return chunks
+
+
+def heading(title: str | None) -> str:
+    """What the dense and lexical indexes read before each passage: its article's headline, on a line of its own.
+
+    News questions name the story ("the Supreme Court ruling on ...") more often than the sentence that answers;
+    the headline carries the story into every passage. Only the indexes see it: quoted text and offsets do not."""
+    title = " ".join((title or "").split())
+    if not title:
+        return ""
+    return (title if title.endswith((".", "?", "!", ":")) else title + ".") + "\n"

@@ -17,12 +17,12 @@ import numpy as np
 
 from . import recency
 from .answer import Answer, Composer
-from .chunk import chunk_text
+from .chunk import chunk_text, heading
 from .errors import AssistantError, BadQuestion, IngestInterrupted, UnknownArticle, is_chroma_failure
 from .ids import IdAssigner, origin_of
 from .ingest import Article, Failure, iter_files, read_file
 from .lexical import STOPWORDS, terms
-from .models import SpanEmbedding, build_embedder
+from .models import DIM, SpanEmbedding, build_embedder, embedder_settings
 from .retrieve import Passage, Retriever
 from .settings import SEEDS_DIR, Settings
 
@@ -90,6 +90,7 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or build_embedder(settings.embedder)
         self.store = Store(settings)
+        self.store.claim_embedder(self.embedder.model_name, embedder_settings())
         self.retriever = Retriever(self.store, self.embedder)
         self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
         self.recency_weights = recency.load_weights()
@@ -192,12 +193,14 @@ class Assistant:
         """Embed a batch EMBED_BATCH passages at a time, wait for the previous write, hand this one over."""
         texts, spans, files, shares = [], [], [], []
         for (article, chunks), (index, size) in zip(run.batch, run.files):
+            head = heading(article.title)  # indexed with the passage, outside the quoted text and its offsets
             for chunk in chunks:
-                texts.append(article.text[chunk.start : chunk.end])
-                spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
+                texts.append(head + article.text[chunk.start : chunk.end])
+                spans.append([(s.start - chunk.start + len(head), s.end - chunk.start + len(head))
+                              for s in chunk.sentences])
                 files.append(index)
                 shares.append(size * (chunk.end - chunk.start) // max(len(article.text), 1))
-        vectors, sentence_vectors = np.zeros((0, 384), dtype=np.float32), []
+        vectors, sentence_vectors = np.zeros((0, DIM), dtype=np.float32), []
         # A long article is embedded in parts of about EMBED_BATCH passages, so its progress shows as it goes.
         parts = max(1, len(texts) // EMBED_BATCH)
         bounds = [len(texts) * i // parts for i in range(parts + 1)]

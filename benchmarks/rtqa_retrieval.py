@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Where retrieval puts the passage that holds the answer: RealTime QA dev weeks and the evals' sets.
+
+    python benchmarks/rtqa_retrieval.py --weeks 20220617,20221125,20230106,20231208 [--embedder minilm-int8]
+    python benchmarks/rtqa_retrieval.py --weeks ... --no-evals --out /tmp/retrieval.json
+
+For every answerable question of a week (its gold string occurs in an article, by the slice's own rule), the
+passages `Assistant` retrieves for it are searched for the first one whose text holds the gold (after the slice's
+`norm`, whole words, imported from its score.py): recall@1/3/8 (the 8 that `ask` reads) and MRR@30. "in a
+passage" counts the questions whose gold is inside one stored passage at all (not split across two, not only in
+a headline): the ceiling for passage recall. For the eval sets: retrieval hit@1/hit@5/MRR@10 as `assistant eval`
+reports them. Each week's store is cached under --cache/<embedder>-<index format>/<week> and ingested once, so
+a change to what is indexed gets stores of its own. Nothing is written inside the project.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SLICE = Path("/work/shared/realtimeqa-dev")
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_SETS = ["rubio", "harbor", "valley", "lakeside", "ridgeway", "quarry"]
+DEPTH = 30
+
+
+def load_scorer():
+    spec = importlib.util.spec_from_file_location("rtqa_score", SLICE / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def index_format() -> str:
+    try:
+        from assistant.chunk import INDEX_FORMAT
+    except ImportError:  # a checkout from before headlines were indexed
+        return "plain"
+    return INDEX_FORMAT
+
+
+def open_week(Assistant, Settings, week: str, folder: Path, embedder: str):
+    """An Assistant over the week's cached store, ingesting the week's corpus the first time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    a = Assistant(settings=Settings(store=folder / "store", embedder=embedder))
+    if not (folder / "done").exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp) / f"{week}.jsonl"
+            with gzip.open(SLICE / week / "corpus.jsonl.gz", "rb") as src, open(corpus, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            t = time.perf_counter()
+            rep = a.ingest([corpus])
+            seconds = time.perf_counter() - t
+        (folder / "done").write_text(json.dumps({"seconds": round(seconds, 1), "passages": rep.passages_total,
+                                                 "embed_seconds": rep.embed_seconds}))
+    return a
+
+
+def week_passages(a, sc) -> list[tuple[str, str]]:
+    """(passage id, normalised text) of every stored passage."""
+    rows = a.store.db.execute("SELECT id, doc_id, start, end FROM passages").fetchall()
+    return [(pid, sc.norm(a.store.article_text(doc)[s:e])) for pid, doc, s, e in rows]
+
+
+def first_rank(passages, gold: str, sc) -> int | None:
+    for p in passages:
+        if sc.contains(sc.norm(p.text), gold):
+            return p.rank
+    return None
+
+
+def run_weeks(args, sc) -> tuple[list[dict], dict]:
+    from assistant import Assistant, Settings
+    from assistant.core import retrieval_query
+
+    records, weeks = [], {}
+    cache = Path(args.cache) / f"{args.embedder}-{index_format()}"
+    for week in args.weeks.split(","):
+        a = open_week(Assistant, Settings, week, cache / week, args.embedder)
+        done = json.loads((cache / week / "done").read_text())
+        normed = week_passages(a, sc)
+        questions = [q for q in json.loads((SLICE / week / "questions.json").read_text()) if q["answerable"]]
+        times = []
+        for q in questions:
+            gold = sc.norm(q["gold"][0])
+            query = retrieval_query(q["question"], None)
+            t = time.perf_counter()
+            top = a.retriever.search(query, k=8)
+            times.append(time.perf_counter() - t)
+            deep = a.retriever.search(query, k=DEPTH)
+            records.append({"week": week, "id": q["id"], "rank8": first_rank(top, gold, sc),
+                            "rank": first_rank(deep, gold, sc),
+                            "in_passage": any(sc.contains(t, gold) for _, t in normed)})
+        weeks[week] = {**done, "questions": len(questions), "search_p50_ms": round(1000 * statistics.median(times), 1)}
+        a.close()
+        clear_chroma()
+        print(f"{week}: {summary([r for r in records if r['week'] == week])}", file=sys.stderr)
+    return records, weeks
+
+
+def summary(records: list[dict]) -> dict:
+    n = len(records)
+    if not n:
+        return {"n": 0}
+    at = lambda k: round(sum(1 for r in records if r["rank8"] and r["rank8"] <= k) / n, 3)  # noqa: E731
+    return {"n": n, "in_passage": round(sum(r["in_passage"] for r in records) / n, 3),
+            "recall@1": at(1), "recall@3": at(3), "recall@8": at(8),
+            "recall@30": round(sum(1 for r in records if r["rank"]) / n, 3),
+            "mrr@30": round(sum(1 / r["rank"] for r in records if r["rank"]) / n, 3)}
+
+
+def run_evals(args) -> dict:
+    from assistant import Assistant, Settings
+    from assistant.evaluate import load_set, run_eval
+    from assistant.settings import EVALS_DIR
+
+    out = {}
+    for name in EVAL_SETS:
+        with tempfile.TemporaryDirectory() as tmp:
+            a = Assistant(settings=Settings(store=Path(tmp) / "store", embedder=args.embedder))
+            report = run_eval(load_set(EVALS_DIR / f"{name}.yaml"), a)
+            a.close()
+        out[name] = {k: round(report.metrics[k], 3) for k in ("hit_at_1", "hit_at_5", "mrr_at_10", "fact_recall")}
+        print(f"{name}: {out[name]}", file=sys.stderr)
+    return out
+
+
+def clear_chroma() -> None:
+    try:
+        from chromadb.api.client import SharedSystemClient
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # noqa: BLE001 - an older/newer chromadb without it only costs memory
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weeks", default="20220617,20221125,20230106,20231208")
+    parser.add_argument("--embedder", default="minilm-int8")
+    parser.add_argument("--cache", default="/work/cache/retrieval")
+    parser.add_argument("--no-evals", action="store_true")
+    parser.add_argument("--out", help="write records and figures as JSON here (outside the repository)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    sc = load_scorer()
+    records, weeks = run_weeks(args, sc) if args.weeks else ([], {})
+    result = {"embedder": args.embedder, "index": index_format(), "weeks": weeks,
+              "overall": summary(records),
+              "by_year": {y: summary([r for r in records if r["week"].startswith(y)]) for y in ("2022", "2023")},
+              "evals": {} if args.no_evals else run_evals(args)}
+    print(json.dumps({k: v for k, v in result.items()}, indent=1))
+    if args.out:
+        Path(args.out).write_text(json.dumps({**result, "records": records}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
