@@ -21,7 +21,7 @@ MIN_PASSAGE_WORDS = 12
 HEADING_WORDS = 3
 MAX_UNIT_WORDS = 140
 # What is indexed with each passage besides its own text: bump when it changes (benchmarks key cached stores on it).
-INDEX_FORMAT = "headline1"
+INDEX_FORMAT = "headline2"
 _BULLET_RE = re.compile(r"[•·▪◦*\-–]\s+")
 _TERMINAL = (".", "?", "!", '"', "”", "’", "'", ")", "…")
 _OPENERS = "“‘"
@@ -112,10 +112,11 @@ def _pack(text: str, sentences: list[Sentence]) -> list[Chunk]:
 
 
 def heading(title: str | None) -> str:
-    """What the dense and lexical indexes read before each passage: its article's headline, on a line of its own.
+    """What the lexical index reads before each passage: its article's headline, on a line of its own.
 
     News questions name the story ("the Supreme Court ruling on ...") more often than the sentence that answers;
-    the headline carries the story into every passage. Only the indexes see it: quoted text and offsets do not."""
+    the headline carries the story into every passage (the dense side: models.with_headlines). Only the indexes
+    see it: quoted text and offsets do not."""
     title = " ".join((title or "").split())
     if not title:
         return ""

@@ -17,12 +17,12 @@ import numpy as np
 
 from . import recency
 from .answer import Answer, Composer
-from .chunk import chunk_text, heading
+from .chunk import chunk_text
 from .errors import AssistantError, BadQuestion, IngestInterrupted, UnknownArticle, is_chroma_failure
 from .ids import IdAssigner, origin_of
 from .ingest import Article, Failure, iter_files, read_file
 from .lexical import STOPWORDS, terms
-from .models import DIM, SpanEmbedding, build_embedder, embedder_settings
+from .models import DIM, SpanEmbedding, build_embedder, embedder_settings, with_headlines
 from .retrieve import Passage, Retriever
 from .settings import SEEDS_DIR, Settings
 
@@ -191,13 +191,12 @@ class Assistant:
 
     def _embed_and_write(self, run: "_Run", writer: ThreadPoolExecutor) -> None:
         """Embed a batch EMBED_BATCH passages at a time, wait for the previous write, hand this one over."""
-        texts, spans, files, shares = [], [], [], []
+        texts, titles, spans, files, shares = [], [], [], [], []
         for (article, chunks), (index, size) in zip(run.batch, run.files):
-            head = heading(article.title)  # indexed with the passage, outside the quoted text and its offsets
             for chunk in chunks:
-                texts.append(head + article.text[chunk.start : chunk.end])
-                spans.append([(s.start - chunk.start + len(head), s.end - chunk.start + len(head))
-                              for s in chunk.sentences])
+                texts.append(article.text[chunk.start : chunk.end])
+                titles.append(article.title or "")
+                spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
                 files.append(index)
                 shares.append(size * (chunk.end - chunk.start) // max(len(article.text), 1))
         vectors, sentence_vectors = np.zeros((0, DIM), dtype=np.float32), []
@@ -207,6 +206,7 @@ class Assistant:
         for at, to in zip(bounds, bounds[1:]):
             t = time.perf_counter()
             v, sv = self.embedder.embed_with_spans(texts[at:to], spans[at:to])
+            v = with_headlines(self.embedder, v, titles[at:to])
             run.report.embed_seconds += time.perf_counter() - t
             vectors, sentence_vectors = np.concatenate([vectors, v]), sentence_vectors + list(sv)
             run.report.passages_written += len(v)

@@ -21,6 +21,7 @@ TOKENIZER_FILE = Path(__file__).parent / "tokenizer" / "tokenizer.json"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with max_seq_length 256
 E5_MAX_TOKENS = 512
 DIM = 384  # both models
+HEADLINE_WEIGHT = 0.5  # how far a passage vector moves toward its headline's (benchmarks/rtqa_retrieval.py --headline-weights)
 BATCH_SIZE = 32
 
 Span = tuple[int, int]
@@ -202,6 +203,25 @@ class OnnxE5(OnnxEncoder):
 
         embeds = dequantise(self._words[ids])
         return self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+
+
+def with_headlines(model: SpanEmbedding, passages: np.ndarray, titles: Sequence[str],
+                   weight: float | None = None) -> np.ndarray:
+    """Passage vectors moved toward their article's headline: normalise(passage + weight * headline).
+
+    News questions name the story more often than the sentence that answers it. Mixing vectors, rather than
+    embedding "headline. passage" in one pass, leaves the sentence vectors (pooled from the passage's own pass)
+    exactly as they were; each distinct headline is embedded once. The weight is fitted (see HEADLINE_WEIGHT)."""
+    weight = HEADLINE_WEIGHT if weight is None else weight
+    if not weight or not len(passages):
+        return passages
+    distinct = sorted({t for t in titles if t.strip()})
+    if not distinct:
+        return passages
+    vectors = dict(zip(distinct, model.embed_texts(distinct)))
+    mixed = np.array([p + weight * vectors[t] if t in vectors else p for p, t in zip(passages, titles)],
+                     dtype=np.float32)
+    return _normalise(mixed)
 
 
 EMBEDDERS = {"minilm-int8": OnnxMiniLM, "e5-small-int8": OnnxE5}

@@ -412,7 +412,7 @@ class Store:
                     raise StoreError(f"{len(drift.missing):,} passages have no vector in {self._where()}: "
                                      f"run `assistant ingest` to restore them.")
                 todo = [i for i, v in enumerate(vectors) if v is None]
-                for i, v in zip(todo, embed([heading(rows[i][5]) + texts[i] for i in todo])):
+                for i, v in zip(todo, embed([texts[i] for i in todo])):
                     vectors[i] = v
             self._upsert([
                 _node(pid, doc_id, s, e, text, title, source, url, published, vector)

@@ -46,6 +46,14 @@ def index_format() -> str:
     return INDEX_FORMAT
 
 
+def cache_key(embedder: str) -> str:
+    """The cached stores' folder name: embedder, index format and headline weight (what the vectors depend on)."""
+    from assistant import models
+
+    weight = getattr(models, "HEADLINE_WEIGHT", None)
+    return f"{embedder}-{index_format()}" + ("" if weight is None else f"-w{weight}")
+
+
 def open_week(Assistant, Settings, week: str, folder: Path, embedder: str):
     """An Assistant over the week's cached store, ingesting the week's corpus the first time."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,6 +69,83 @@ def open_week(Assistant, Settings, week: str, folder: Path, embedder: str):
         (folder / "done").write_text(json.dumps({"seconds": round(seconds, 1), "passages": rep.passages_total,
                                                  "embed_seconds": rep.embed_seconds}))
     return a
+
+
+def derive(source: Path, target: Path, embedder: str, weight: float) -> None:
+    """Make a week's store for another index format or embedder from a cached one, without reading and analysing
+    the articles again: the sidecar (texts, passages, sentences) is copied; vectors are made anew where the embedder
+    differs, else the plain passage vectors are reused; headlines are mixed in and added to the BM25 index."""
+    import sqlite3
+
+    import numpy as np
+
+    from assistant import Settings
+    from assistant.chunk import heading
+    from assistant.models import build_embedder, with_headlines
+    from assistant.store import Store, _f16, _node
+
+    (target / "store").mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(str(source / "store" / "articles.sqlite3"))
+    src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    dst = sqlite3.connect(str(target / "store" / "articles.sqlite3"))
+    src.backup(dst)
+    src.close()
+    dst.close()
+    store = Store(Settings(store=target / "store"))
+    model = build_embedder(embedder)
+    old = store.db.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+    same = (old[0] if old else "all-MiniLM-L6-v2-int8") == model.model_name
+    t = time.perf_counter()
+    embed_seconds = 0.0
+    articles = store.articles()
+    with store.db:
+        store.db.execute("DELETE FROM passage_terms")
+        store.db.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (model.model_name,))
+    for b in range(0, len(articles), 32):
+        batch = articles[b : b + 32]
+        rows, texts, titles, spans = [], [], [], []
+        for info in batch:
+            text = store.article_text(info.doc_id)
+            for rowid, pid, start, end, vec in store.db.execute(
+                    "SELECT rowid, id, start, end, vec FROM passages WHERE doc_id = ? ORDER BY idx", (info.doc_id,)):
+                sents = store.db.execute("SELECT idx, start, end, citable FROM sentences WHERE passage_rowid = ? "
+                                         "ORDER BY idx", (rowid,)).fetchall()
+                rows.append((rowid, pid, info, start, end, vec, sents))
+                texts.append(text[start:end])
+                titles.append(info.title or "")
+                spans.append([(s - start, e - start) for _, s, e, _ in sents])
+        e0 = time.perf_counter()
+        if same:
+            vectors = np.stack([np.frombuffer(r[5], dtype=np.float16).astype(np.float32) for r in rows])
+            sentence_vectors = None
+        else:
+            vectors, sentence_vectors = model.embed_with_spans(texts, spans)
+        vectors = with_headlines(model, vectors, titles, weight)
+        embed_seconds += time.perf_counter() - e0
+        with store.db:
+            for k, (rowid, pid, info, start, end, _, sents) in enumerate(rows):
+                store.db.execute("UPDATE passages SET vec = ? WHERE rowid = ?", (_f16(vectors[k]), rowid))
+                store.lexical.add(rowid, texts[k], heading(info.title))
+                if sentence_vectors is not None:
+                    store.db.executemany("UPDATE sentences SET vec = ? WHERE passage_rowid = ? AND idx = ?",
+                                         [(_f16(sentence_vectors[k][j]) if c else None, rowid, idx)
+                                          for j, (idx, _, _, c) in enumerate(sents)])
+        store._upsert([_node(pid, info.doc_id, start, end, texts[k], info.title, info.source, info.url,
+                             info.published, vectors[k])
+                       for k, (rowid, pid, info, start, end, _, _) in enumerate(rows)])
+    store.close()
+    (target / "done").write_text(json.dumps({"derived_from": str(source), "seconds": round(time.perf_counter() - t, 1),
+                                             "passages": len(store_passages(target)),
+                                             "embed_seconds": round(embed_seconds, 1)}))
+
+
+def store_passages(folder: Path) -> list:
+    import sqlite3
+    db = sqlite3.connect(str(folder / "store" / "articles.sqlite3"))
+    try:
+        return db.execute("SELECT id FROM passages").fetchall()
+    finally:
+        db.close()
 
 
 def week_passages(a, sc) -> list[tuple[str, str]]:
@@ -80,9 +165,17 @@ def run_weeks(args, sc) -> tuple[list[dict], dict]:
     from assistant import Assistant, Settings
     from assistant.core import retrieval_query
 
+    from assistant import models
+
     records, weeks = [], {}
-    cache = Path(args.cache) / f"{args.embedder}-{index_format()}"
+    if args.headline_weight is not None:
+        models.HEADLINE_WEIGHT = args.headline_weight
+    cache = Path(args.cache) / cache_key(args.embedder)
     for week in args.weeks.split(","):
+        source = Path(args.cache) / f"{args.derive_from}" / week
+        if args.derive_from and not (cache / week / "done").exists() and (source / "done").exists():
+            derive(source, cache / week, args.embedder, models.HEADLINE_WEIGHT)
+        print(f"{week}: store ready", file=sys.stderr)
         a = open_week(Assistant, Settings, week, cache / week, args.embedder)
         done = json.loads((cache / week / "done").read_text())
         normed = week_passages(a, sc)
@@ -146,12 +239,14 @@ def main() -> int:
     parser.add_argument("--embedder", default="minilm-int8")
     parser.add_argument("--cache", default="/work/cache/retrieval")
     parser.add_argument("--no-evals", action="store_true")
+    parser.add_argument("--headline-weight", type=float, help="index with this HEADLINE_WEIGHT (default: the code's)")
+    parser.add_argument("--derive-from", help="make missing week stores from this cache folder's (e.g. minilm-int8-plain)")
     parser.add_argument("--out", help="write records and figures as JSON here (outside the repository)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sc = load_scorer()
     records, weeks = run_weeks(args, sc) if args.weeks else ([], {})
-    result = {"embedder": args.embedder, "index": index_format(), "weeks": weeks,
+    result = {"embedder": args.embedder, "index": cache_key(args.embedder), "weeks": weeks,
               "overall": summary(records),
               "by_year": {y: summary([r for r in records if r["week"].startswith(y)]) for y in ("2022", "2023")},
               "evals": {} if args.no_evals else run_evals(args)}

@@ -137,3 +137,11 @@ def test_heading_starts_a_new_passage():
 def test_empty_text_has_no_passages():
     assert chunk_text("") == []
     assert split_sentences("\n\n  \n") == []
+
+
+def test_heading_ends_the_headline_and_takes_a_line():
+    from assistant.chunk import heading
+
+    assert heading("Quarry licence  revoked") == "Quarry licence revoked.\n"
+    assert heading("Who runs the quarry?") == "Who runs the quarry?\n"
+    assert heading("") == heading(None) == ""
