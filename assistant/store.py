@@ -28,7 +28,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .analyse import Entity, analyse
-from .chunk import Chunk, heading
+from .chunk import HEADLINE_TERMS, Chunk, heading
 from .errors import StoreError
 from .ids import Stored
 from .ingest import Article
@@ -487,7 +487,8 @@ class Store:
                         (f"{article.doc_id}#{i}", article.doc_id, i, chunk.start, chunk.end, _f16(passage_vecs[k])),
                     )
                     rowid = cur.lastrowid
-                    self.lexical.add(rowid, article.text[chunk.start : chunk.end], heading(article.title))
+                    self.lexical.add(rowid, article.text[chunk.start : chunk.end],
+                                     heading(article.title) if HEADLINE_TERMS else "")
                     self.db.executemany(
                         "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
                         # Only citable sentences are ever scored: headings and short lines keep no vector.

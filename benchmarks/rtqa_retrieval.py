@@ -50,8 +50,8 @@ def cache_key(embedder: str) -> str:
     """The cached stores' folder name: embedder, index format and headline weight (what the vectors depend on)."""
     from assistant import models
 
-    weight = getattr(models, "HEADLINE_WEIGHT", None)
-    return f"{embedder}-{index_format()}" + ("" if weight is None else f"-w{weight}")
+    weight = getattr(models, "HEADLINE_WEIGHT", 0.0)
+    return f"{embedder}-{index_format()}" + (f"-w{weight}" if weight else "")
 
 
 def open_week(Assistant, Settings, week: str, folder: Path, embedder: str):
@@ -71,7 +71,7 @@ def open_week(Assistant, Settings, week: str, folder: Path, embedder: str):
     return a
 
 
-def derive(source: Path, target: Path, embedder: str, weight: float) -> None:
+def derive(source: Path, target: Path, embedder: str, weight: float, lexical_headline: bool) -> None:
     """Make a week's store for another index format or embedder from a cached one, without reading and analysing
     the articles again: the sidecar (texts, passages, sentences) is copied; vectors are made anew where the embedder
     differs, else the plain passage vectors are reused; headlines are mixed in and added to the BM25 index."""
@@ -125,7 +125,7 @@ def derive(source: Path, target: Path, embedder: str, weight: float) -> None:
         with store.db:
             for k, (rowid, pid, info, start, end, _, sents) in enumerate(rows):
                 store.db.execute("UPDATE passages SET vec = ? WHERE rowid = ?", (_f16(vectors[k]), rowid))
-                store.lexical.add(rowid, texts[k], heading(info.title))
+                store.lexical.add(rowid, texts[k], heading(info.title) if lexical_headline else "")
                 if sentence_vectors is not None:
                     store.db.executemany("UPDATE sentences SET vec = ? WHERE passage_rowid = ? AND idx = ?",
                                          [(_f16(sentence_vectors[k][j]) if c else None, rowid, idx)
@@ -170,11 +170,11 @@ def run_weeks(args, sc) -> tuple[list[dict], dict]:
     records, weeks = [], {}
     if args.headline_weight is not None:
         models.HEADLINE_WEIGHT = args.headline_weight
-    cache = Path(args.cache) / cache_key(args.embedder)
+    cache = Path(args.cache) / (cache_key(args.embedder) + ("-ht" if args.headline_terms else ""))
     for week in args.weeks.split(","):
         source = Path(args.cache) / f"{args.derive_from}" / week
         if args.derive_from and not (cache / week / "done").exists() and (source / "done").exists():
-            derive(source, cache / week, args.embedder, models.HEADLINE_WEIGHT)
+            derive(source, cache / week, args.embedder, models.HEADLINE_WEIGHT, args.headline_terms)
         print(f"{week}: store ready", file=sys.stderr)
         a = open_week(Assistant, Settings, week, cache / week, args.embedder)
         done = json.loads((cache / week / "done").read_text())
@@ -240,6 +240,7 @@ def main() -> int:
     parser.add_argument("--cache", default="/work/cache/retrieval")
     parser.add_argument("--no-evals", action="store_true")
     parser.add_argument("--headline-weight", type=float, help="index with this HEADLINE_WEIGHT (default: the code's)")
+    parser.add_argument("--headline-terms", action="store_true", help="index headline terms in BM25 (derived stores)")
     parser.add_argument("--derive-from", help="make missing week stores from this cache folder's (e.g. minilm-int8-plain)")
     parser.add_argument("--out", help="write records and figures as JSON here (outside the repository)")
     args = parser.parse_args()
