@@ -3,7 +3,8 @@
 
     python benchmarks/fit_fusion.py --embedder minilm-int8 [--weeks ...] [--write]
 
-Uses the week stores cached by benchmarks/rtqa_retrieval.py (same --cache, embedder and index format). Per
+Uses the week stores cached by benchmarks/rtqa_retrieval.py (same --cache, embedder and index format); the
+candidates are saved next to each store. Per
 answerable question: the dense and the BM25 candidates (CANDIDATES each, as `Retriever.search` takes them) with
 their scores, and which hold the gold (the slice's `norm`). Then every fusion LlamaIndex's QueryFusionRetriever
 offers (reciprocal rank; relative score; distance-based score) with the dense ranking's weight from 0 to 1 in
@@ -36,11 +37,16 @@ def collect(args, sc) -> list[dict]:
     cache = Path(args.cache) / cache_key(args.embedder)
     out = []
     for week in args.weeks.split(","):
+        saved = cache / week / "fusion-candidates.json"
+        if saved.exists():
+            out += json.loads(saved.read_text())
+            continue
         if not (cache / week / "done").exists():
             print(f"{week}: no cached store in {cache}, skipped", file=sys.stderr)
             continue
         a = Assistant(settings=Settings(store=cache / week / "store", embedder=args.embedder))
         dense, lexical = DenseRetriever(a.store, a.embedder), LexicalRetriever(a.store)
+        found = []
         for q in json.loads((SLICE / week / "questions.json").read_text()):
             if not q["answerable"]:
                 continue
@@ -50,9 +56,11 @@ def collect(args, sc) -> list[dict]:
             lists = [[(n.node.node_id, float(n.score or 0.0)) for n in r.retrieve(bundle)] for r in (dense, lexical)]
             ids = {i for lst in lists for i, _ in lst}
             texts = {pid: n.get_content() for pid, n in a.store.nodes(passage_ids=sorted(ids)).items()}
-            out.append({"week": week, "id": q["id"], "dense": lists[0], "lexical": lists[1],
-                        "gold": sorted(i for i in ids if sc.contains(sc.norm(texts.get(i, "")), gold))})
+            found.append({"week": week, "id": q["id"], "dense": lists[0], "lexical": lists[1],
+                          "gold": sorted(i for i in ids if sc.contains(sc.norm(texts.get(i, "")), gold))})
         a.close()
+        saved.write_text(json.dumps(found))  # outside the repository, next to the week's store
+        out += found
     return out
 
 
@@ -104,15 +112,9 @@ def main() -> int:
     parser.add_argument("--weeks", default="20220617,20221125,20230106,20231208")
     parser.add_argument("--embedder", default="minilm-int8")
     parser.add_argument("--cache", default="/work/cache/retrieval")
-    parser.add_argument("--records", help="reuse (or write) the collected candidates here")
     parser.add_argument("--write", action="store_true", help="store the chosen fusion in assistant/fusion.json")
     args = parser.parse_args()
-    if args.records and Path(args.records).exists():
-        records = json.loads(Path(args.records).read_text())
-    else:
-        records = collect(args, load_scorer())
-        if args.records:
-            Path(args.records).write_text(json.dumps(records))
+    records = collect(args, load_scorer())
     fit = [r for r in records if r["week"].startswith("2022")]
     test = [r for r in records if r["week"].startswith("2023")]
     grid = [(m, round(w * 0.05, 2)) for m in ("reciprocal_rerank", "relative_score", "dist_based_score")

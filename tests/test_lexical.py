@@ -121,3 +121,14 @@ def test_index_idf_rare_terms_weigh_more(filled):
 
 def test_index_idf_of_nothing_is_empty(filled):
     assert filled.idf([]) == {}
+
+
+def test_lexical_index_adds_a_headline_to_a_passage_terms_only_when_given():
+    import sqlite3
+
+    from assistant.lexical import LexicalIndex, terms
+
+    index = LexicalIndex(sqlite3.connect(":memory:"))
+    index.add(1, "The council voted on Tuesday.", "Quarry licence revoked.\n")
+    index.add(2, "The council voted on Tuesday.")
+    assert [rowid for rowid, _ in index.search(terms("quarry"), 5)] == [1]

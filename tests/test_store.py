@@ -283,18 +283,3 @@ def test_store_from_before_embedders_were_recorded_is_taken_as_minilm(settings):
     a.close()
     with pytest.raises(StoreError, match="ASSISTANT_EMBEDDER=minilm-int8"):
         Assistant(settings=settings, embedder=OtherEmbedding())
-
-
-def test_store_indexes_each_passage_with_its_headline_outside_the_quoted_text(settings, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "a.json").write_text('{"id": "a", "title": "Quarry licence revoked", "text": '
-                                   '"The council voted on Tuesday. Residents welcomed the decision."}')
-    a = Assistant(settings=settings, embedder=HashEmbedding())
-    a.ingest([folder])
-    hits = a.store.lexical.search(["quarri"], 5)  # the headline's word, absent from the text
-    assert len(hits) == 1
-    passage = a.search("quarry licence", k=1).results[0]
-    assert passage.text == a.store.article_text("a")[passage.start : passage.end]
-    assert "Quarry" not in passage.text
-    a.close()
