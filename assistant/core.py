@@ -282,8 +282,10 @@ class Assistant:
                                       self.recency_weights)
             evidence = self.retriever.score_sentences(query, passages)
             recency.rescore(evidence, passages, when, cues, self.recency_weights)
-            extractive = lambda: language.noted(  # noqa: E731
-                recency.date_answer(self.composer.compose(question, evidence, passages), when, cues), question)
+            def extractive() -> Answer:
+                composed = recency.published_by(self.composer.compose(question, evidence, passages), when)
+                return language.noted(recency.date_answer(composed, when, cues), question)
+
             if self.llm is None or not use_llm:
                 return extractive()
             previous = _previous_questions(history)[-1:] if query != question else []

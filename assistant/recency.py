@@ -245,8 +245,21 @@ def date_answer(answer: Answer, as_of: date, cues: TimeCues) -> Answer:
     return answer
 
 
-def _reordered(answer: Answer, order: list[int], earlier: set[int]) -> Answer:
-    """The answer with its sentences in `order`, citations renumbered, the earlier reports marked."""
+def published_by(answer: Answer, as_of: date) -> Answer:
+    """The answer without citations of articles published after the as-of day.
+
+    The passages answered from are all eligible (`search`), but a sentence's corroborating reports are found among
+    all stored sentences; a later article carrying the same statement must not be cited as a source."""
+    late = {c.n for c in answer.citations if not eligible(c.published, as_of)}
+    if not late:
+        return answer
+    kept = [i for i, s in enumerate(answer.sentences) if s.citations and s.citations[0] not in late]
+    return _reordered(answer, kept, set(), drop=late)
+
+
+def _reordered(answer: Answer, order: list[int], earlier: set[int], drop: frozenset | set = frozenset()) -> Answer:
+    """The answer with its sentences in `order`, citations in `drop` left out and the rest renumbered, the earlier
+    reports marked."""
     from .answer import render_text
 
     by_n = {c.n: c for c in answer.citations}
@@ -256,9 +269,12 @@ def _reordered(answer: Answer, order: list[int], earlier: set[int]) -> Answer:
         s = answer.sentences[old]
         numbers = []
         for n in s.citations:
+            if n in drop:
+                continue
             citations.append(replace(by_n[n], n=len(citations) + 1))
             numbers.append(len(citations))
-        disputes = None if s.disputes is None else position[s.disputes - 1] + 1
+        disputed = None if s.disputes is None else position.get(s.disputes - 1)
+        disputes = None if disputed is None else disputed + 1
         sentences.append(replace(s, citations=numbers, disputes=disputes, earlier=old in earlier))
     return replace(answer, answer=render_text(sentences), citations=citations, sentences=sentences)
 

@@ -49,17 +49,38 @@ def groups(rows: list[dict], level: str) -> list[tuple[np.ndarray, np.ndarray, b
     return out
 
 
-def fit(data: list[tuple[np.ndarray, np.ndarray, bool]]) -> np.ndarray:
-    """Fit the weights, none of them preferring articles far from the time asked about: a feature whose free fit
-    says "prefer far" (too little data on it) is held at zero and the rest refitted."""
-    free = list(range(data[0][0].shape[1]))
+def fit(data: list[tuple[np.ndarray, np.ndarray, bool]]) -> tuple[np.ndarray, list[str]]:
+    """Fit the weights, none of them preferring articles far from the time asked about; return them and how each
+    fit was constrained. A named period's free fit that says "prefer far" (the slice has only a handful of
+    questions about a past period) is refitted tied to `recent`: one weight for "near the time asked about",
+    fitted on the recent-cue and named-period questions together. Any other such feature is held at zero."""
+    d = data[0][0].shape[1]
+    named, recent = 1 + recency.FEATURES.index("named"), 1 + recency.FEATURES.index("recent")
+    tied, free, notes = False, list(range(d)), []
     while True:
-        beta = np.zeros(data[0][0].shape[1])
-        beta[free] = _newton([(X[:, free], y, c) for X, y, c in data])
-        wrong = [i for i in free[1:] if beta[i] > 0]
+        def design(X: np.ndarray) -> np.ndarray:
+            X = X.copy()
+            if tied:
+                X[:, recent] += X[:, named]
+            return X[:, free]
+
+        beta = np.zeros(d)
+        beta[free] = _newton([(design(X), y, c) for X, y, c in data])
+        if tied:
+            beta[named] = beta[recent]
+        wrong = [i for i in free[1:] if beta[i] > 0 and not (tied and i == named)]
         if not wrong:
-            return beta
-        free.remove(max(wrong, key=lambda i: beta[i]))
+            return beta, notes
+        if named in wrong and not tied and recent in free and beta[recent] < 0:
+            tied = True
+            free.remove(named)
+            notes.append(f"named: free fit {beta[named] / beta[0]:+.4f} (prefers far), tied to recent")
+            continue
+        worst = max(wrong, key=lambda i: beta[i])
+        notes.append(f"{recency.FEATURES[worst - 1]}: free fit {beta[worst] / beta[0]:+.4f} (prefers far), held at 0")
+        free.remove(worst)
+        if tied and worst == recent:
+            tied = False
 
 
 def _newton(data: list[tuple[np.ndarray, np.ndarray, bool]], iters: int = 50) -> np.ndarray:
@@ -107,7 +128,7 @@ def main() -> int:
               "features": list(recency.FEATURES), "l2": L2}
     for level in ("passage", "sentence"):
         train, held = groups(fit_rows, level), groups(held_rows, level)
-        beta = fit(train)
+        beta, notes = fit(train)
         base_only = np.zeros_like(beta)
         base_only[0] = 1.0
         weights = {name: round(float(w / beta[0]), 4) for name, w in zip(recency.FEATURES, beta[1:])}
@@ -116,8 +137,9 @@ def main() -> int:
             cued = [g for g in data if g[2]]
             report[name] = {"questions": len(data), "with_cue": len(cued),
                             "top1_with_cue_before": top1(cued, base_only), "top1_with_cue_after": top1(cued, beta)}
-        result[level] = {"weights": weights, "base_coefficient": round(float(beta[0]), 4), "top1": report}
-        print(f"{level}: weights {weights} (base coefficient {beta[0]:.3f})")
+        result[level] = {"weights": weights, "base_coefficient": round(float(beta[0]), 4), "constraints": notes,
+                         "top1": report}
+        print(f"{level}: weights {weights} (base coefficient {beta[0]:.3f}) {'; '.join(notes)}")
         for name, r in report.items():
             print(f"  {name:<9} {r['questions']} questions, {r['with_cue']} with a time cue: top-1 holds the gold "
                   f"{r['top1_with_cue_before']} -> {r['top1_with_cue_after']}")

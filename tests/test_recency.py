@@ -1,6 +1,7 @@
 """News has a date: asking as of a day, time cues, the fitted preference for near articles, dated answers."""
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -49,6 +50,19 @@ PRIZE = [
 ]
 
 
+# The same statement in an early report and in a later round-up: the round-up corroborates it once it is out.
+BRIDGE = [
+    ("bridge-notice", "2025-05-02", "Mill Road bridge to close",
+     "Drivers in Eastwick will need a new route next month.\n\n"
+     "The Mill Road bridge will close for six weeks of repairs from June 9, the county roads department said.\n\n"
+     "Buses will be diverted over the Tanner Street crossing."),
+    ("bridge-roundup", "2025-05-20", "Week ahead in Eastwick",
+     "A farmers market opens on the green on Saturday.\n\n"
+     "The Mill Road bridge will close for six weeks of repairs from June 9, the county roads department said.\n\n"
+     "The library extends its hours for the exam season."),
+]
+
+
 def _store(tmp_path_factory, name: str, articles) -> Assistant:
     folder = tmp_path_factory.mktemp(name)
     with open(folder / f"{name}.jsonl", "w", encoding="utf-8") as fh:
@@ -63,6 +77,13 @@ def _store(tmp_path_factory, name: str, articles) -> Assistant:
 @pytest.fixture(scope="module")
 def flood(tmp_path_factory):
     a = _store(tmp_path_factory, "flood", FLOOD)
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="module")
+def bridge(tmp_path_factory):
+    a = _store(tmp_path_factory, "bridge", BRIDGE)
     yield a
     a.close()
 
@@ -157,6 +178,18 @@ def test_date_answer_says_how_old_the_newest_source_is_for_a_question_about_now(
     assert recency.date_answer(answer, date(2025, 3, 7), recency.TimeCues()).note == ""  # not about now
 
 
+def test_published_by_drops_later_corroborating_sources_and_renumbers():
+    answer = _answer(("The toll stood at 12.", "2025-03-01", "a"), ("The river crested.", "2025-03-02", "b"))
+    late = Citation(2, "c", "c", "example.org", "", "2025-03-09", "The toll stood at 12.", 0, 21)
+    answer = Answer("q", answer.answer, False, [answer.citations[0], late, replace(answer.citations[1], n=3)],
+                    [AnswerSentence("The toll stood at 12.", [1, 2]), AnswerSentence("The river crested.", [3])])
+    kept = recency.published_by(answer, date(2025, 3, 5))
+    assert [c.doc_id for c in kept.citations] == ["a", "b"]
+    assert [s.citations for s in kept.sentences] == [[1], [2]]
+    assert kept.answer == "The toll stood at 12. [1] The river crested. [2]"
+    assert recency.published_by(answer, date(2025, 3, 9)) == answer  # all out by then: unchanged
+
+
 def test_chat_reply_shows_the_earlier_lead_and_the_note():
     from assistant.app import stream_reply
 
@@ -230,3 +263,27 @@ def test_cli_ask_as_of(flood, tmp_path):
     bad = CliRunner().invoke(cli, ["--store", store, "ask", QUESTION, "--as-of", "soonish"])
     assert bad.exit_code == 2
     assert "Cannot read 'soonish' as a date" in bad.output and "Traceback" not in bad.output
+
+
+def test_later_article_with_the_same_statement_is_not_cited_before_it_is_out(bridge):
+    question = "When will the Mill Road bridge close for repairs?"
+    before = bridge.ask(question, as_of="2025-05-10")
+    assert not before.abstained, before.answer
+    assert "June 9" in before.answer
+    assert {c.doc_id for c in before.citations} == {"bridge-notice"}
+    after = bridge.ask(question, as_of="2025-05-21")  # once out, the round-up corroborates the same sentence
+    assert {"bridge-notice", "bridge-roundup"} <= {c.doc_id for c in after.citations}
+
+
+def test_chat_page_bad_as_of_date_is_said_in_the_chat(flood):
+    from assistant.app import ChatPage
+
+    page = ChatPage(flood, pace=0)
+    replies = list(page.respond(QUESTION, [], as_of="soonish"))
+    assert len(replies) == 1
+    assert "Cannot read 'soonish' as a date" in replies[0][0] and "Your question is back in the box" in replies[0][0]
+    assert page.ask(QUESTION, as_of="soonish")["error"]["exit_code"] == 2
+    dated = page.ask(QUESTION, as_of="2025-03-02")
+    assert {c["doc_id"] for c in dated["citations"]} <= {"flood-1", "bakery"}
+    default = list(page.respond(QUESTION, [], as_of=""))[-1][0]  # an empty field means today: every article
+    assert "27" in default
