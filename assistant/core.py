@@ -283,7 +283,7 @@ class Assistant:
             evidence = self.retriever.score_sentences(query, passages)
             recency.rescore(evidence, passages, when, cues, self.recency_weights)
             def extractive() -> Answer:
-                composed = recency.published_by(self.composer.compose(question, evidence, passages), when)
+                composed = recency.checked_sources(self.composer.compose(question, evidence, passages), when)
                 return language.noted(recency.date_answer(composed, when, cues), question)
 
             if self.llm is None or not use_llm:

@@ -46,6 +46,7 @@ _NAMED_RE = re.compile(
 _LAST_YEAR_RE = re.compile(r"\b(?P<rel>since|after|before|until)?\s*last year\b", re.I)
 _NUMBER_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _MONTH_DAY_RE = re.compile(r"\b" + _MONTHS + r"\s+\d{1,2}\b", re.I)
+_NAME_RE = re.compile(r"\b[A-Z][\w'’-]*")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def parse_as_of(value: str | date | datetime | None) -> date:
         return value
     if not isinstance(value, str):
         raise BadDate(f"The as-of date must be text such as 2024-03-15, not {type(value).__name__}.")
-    parsed = _dateparse(value.strip())
+    # A bare number other than a year ("12") is no date, though dateparser would read it as a month.
+    parsed = None if re.fullmatch(r"\d{1,3}|\d{5,}", value.strip()) else _dateparse(value.strip())
     if parsed is None:
         raise BadDate(f"Cannot read {value.strip()!r} as a date: give one like 2024-03-15, 'March 15, 2024' "
                       f"or 'last Friday'.")
@@ -245,16 +247,47 @@ def date_answer(answer: Answer, as_of: date, cues: TimeCues) -> Answer:
     return answer
 
 
-def published_by(answer: Answer, as_of: date) -> Answer:
-    """The answer without citations of articles published after the as-of day.
+def checked_sources(answer: Answer, as_of: date) -> Answer:
+    """The answer without citations of articles published after the as-of day, nor corroborating citations from
+    another day that name other people or things than the sentence they are to support.
 
     The passages answered from are all eligible (`search`), but a sentence's corroborating reports are found among
-    all stored sentences; a later article carrying the same statement must not be cited as a source."""
-    late = {c.n for c in answer.citations if not eligible(c.published, as_of)}
-    if not late:
+    all stored sentences: a later article carrying the same statement must not be cited before it is out, and a
+    report of last year's prize ("went to the drama Night Ferry") does not support this year's ("went to the drama
+    Glass Orchard") however many words they share."""
+    by_n = {c.n: c for c in answer.citations}
+    drop = {n for n, c in by_n.items() if not eligible(c.published, as_of)}
+    for s in answer.sentences:
+        if not s.citations:
+            continue
+        head = by_n[s.citations[0]]
+        for n in s.citations[1:]:
+            other = by_n[n]
+            days = _days_apart(head.published, other.published)
+            if days is not None and days >= EARLIER_DAYS and _other_names(head.quote, other.quote):
+                drop.add(n)
+    if not drop:
         return answer
-    kept = [i for i, s in enumerate(answer.sentences) if s.citations and s.citations[0] not in late]
-    return _reordered(answer, kept, set(), drop=late)
+    kept = [i for i, s in enumerate(answer.sentences) if s.citations and s.citations[0] not in drop]
+    return _reordered(answer, kept, set(), drop=drop)
+
+
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    da, db = article_day(a), article_day(b)
+    return None if da is None or db is None else abs((da - db).days)
+
+
+def _names(text: str) -> frozenset[str]:
+    """The capitalised words of a sentence after its first: the people, places and things it names."""
+    text = text.lstrip(" \"'“‘(")
+    found = [re.sub(r"['’]s$", "", w) for w in _NAME_RE.findall(text)]
+    return frozenset(found[1:] if text[:1].isupper() else found)
+
+
+def _other_names(a: str, b: str) -> bool:
+    """Each of two sentences names something the other does not ("Glass Orchard", "Night Ferry")."""
+    na, nb = _names(a), _names(b)
+    return bool(na - nb) and bool(nb - na)
 
 
 def _reordered(answer: Answer, order: list[int], earlier: set[int], drop: frozenset | set = frozenset()) -> Answer:

@@ -4,6 +4,7 @@
     python benchmarks/realtimeqa_asof.py score --weeks 20220617,20230106 [--code DIR] [--out FILE.json]
     python benchmarks/realtimeqa_asof.py score --no-prior ...      # as of the date, without the fitted prior
     python benchmarks/realtimeqa_asof.py collect --weeks ... --out /tmp/asof-candidates.jsonl
+    python benchmarks/realtimeqa_asof.py report before.jsonl after.jsonl   # runs' --records, per year
 
 `score` asks every question with `Assistant.ask(question, as_of=date)` (the slice's own score.py passes no date);
 with `--code` pointing at an older checkout whose `ask` takes no `as_of`, it asks without one (the "before" run).
@@ -92,12 +93,14 @@ def score(args, sc) -> int:
         a.close()
         clear_chroma()
         per_week[week] = sc.figures(rs)
+        if args.records:  # kept week by week: a long run that is stopped keeps the weeks it finished
+            with open(args.records, "a") as fh:
+                fh.writelines(json.dumps(r) + "\n" for r in rs)
         f = per_week[week]
         print(f"{week} n={f['n']} ans.acc={f['answerable_accuracy']} unans.abst={f['unanswerable_abstention']} "
               f"prec={f['precision_answered']}", flush=True)
         records += rs
-    groups = {"fit (2022)": [r for r in records if r["week"].startswith("2022")],
-              "held-out (2023)": [r for r in records if r["week"].startswith("2023")], "all": records}
+    groups = by_year(records)
     out = {"as_of": dated, "prior": dated and not args.no_prior, "code": str(Path(sys.modules["assistant"].__file__).parent.parent),
            "weeks": sorted(per_week), "groups": {k: sc.figures(v) for k, v in groups.items() if v},
            "notes": sum(r["noted"] for r in records), "per_week": per_week}
@@ -106,6 +109,29 @@ def score(args, sc) -> int:
               f" unans.abst={f['unanswerable_abstention']} prec={f['precision_answered']} ask p50={f['ask_p50_ms']} ms")
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+def by_year(records: list[dict]) -> dict[str, list[dict]]:
+    return {"fit (2022)": [r for r in records if r["week"].startswith("2022")],
+            "held-out (2023)": [r for r in records if r["week"].startswith("2023")], "all": records}
+
+
+def report(args, sc) -> int:
+    """Figures per year from --records files (one per run), over the weeks that every file has."""
+    runs = {Path(f).stem: [json.loads(line) for line in open(f)] for f in args.files}
+    weeks = set.intersection(*({r["week"] for r in rs} for rs in runs.values()))
+    print(f"weeks: {','.join(sorted(weeks))}")
+    print("| run | years | n (answerable/unanswerable) | answerable accuracy | unanswerable abstention | precision |"
+          " answered | notes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, rs in runs.items():
+        for group, sub in by_year([r for r in rs if r["week"] in weeks]).items():
+            if sub:
+                f = sc.figures(sub)
+                print(f"| {name} | {group} | {f['n']} ({f['n_answerable']}/{f['n_unanswerable']}) | "
+                      f"{f['answerable_accuracy']} | {f['unanswerable_abstention']} | {f['precision_answered']} | "
+                      f"{f['answered']} | {sum(r.get('noted', False) for r in sub)} |")
     return 0
 
 
@@ -142,17 +168,19 @@ def collect(args, sc) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("mode", choices=["score", "collect"])
+    p.add_argument("mode", choices=["score", "collect", "report"])
+    p.add_argument("files", nargs="*", help="report: the --records files of the runs to compare")
     p.add_argument("--weeks", default="", help="comma-separated weeks (default: all 24)")
     p.add_argument("--cache", default="/tmp/asof-stores", help="where each week's store is kept between runs")
     p.add_argument("--code", default=str(ROOT), help="the checkout whose `assistant` package is measured")
     p.add_argument("--out", default=None, help="score: the figures as JSON; collect: the candidates (.jsonl)")
     p.add_argument("--no-prior", action="store_true", help="score: ask as of the date, without the fitted prior")
+    p.add_argument("--records", default=None, help="score: append each finished week's per-question records here")
     p.add_argument("--sentence-pool", type=int, default=16, help="collect: passages whose sentences are scored")
     args = p.parse_args()
     sys.path.insert(0, str(Path(args.code).resolve()))
     sc = load_scorer()
-    return score(args, sc) if args.mode == "score" else collect(args, sc)
+    return {"score": score, "collect": collect, "report": report}[args.mode](args, sc)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """News has a date: asking as of a day, time cues, the fitted preference for near articles, dated answers."""
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -33,7 +36,8 @@ FLOOD = [
      "Its owner said the sourdough recipe came from her grandmother."),
 ]
 
-# An event that recurs each year: the same prize, a different winner.
+# An event that recurs each year: the same prize, a different winner. The 2022 report words it most like the
+# questions below, so only a preference for the time asked about puts another year's first.
 PRIZE = [
     ("prize-2019", "2019-10-12", "Harlow festival prize awarded",
      "The Harlow Film Festival closed on Saturday.\n\n"
@@ -41,7 +45,8 @@ PRIZE = [
      "About 40,000 people attended the screenings."),
     ("prize-2022", "2022-10-15", "Harlow festival prize awarded",
      "The Harlow Film Festival closed on Saturday.\n\n"
-     "The festival's Golden Heron prize went to the drama Night Ferry, directed by Tomas Ekwall.\n\n"
+     "The film that won the Harlow Film Festival's Golden Heron prize this year is the drama Night Ferry, "
+     "directed by Tomas Ekwall.\n\n"
      "About 45,000 people attended the screenings."),
     ("prize-2024", "2024-10-12", "Harlow festival prize awarded",
      "The Harlow Film Festival closed on Saturday.\n\n"
@@ -93,6 +98,9 @@ def prize(tmp_path_factory):
     a = _store(tmp_path_factory, "prize", PRIZE)
     yield a
     a.close()
+
+
+RECENCY_MISSING = Path("/nonexistent/recency.json")  # load_weights of it: no preference at all
 
 
 # --- reading dates and cues ------------------------------------------------------------------------------
@@ -178,16 +186,16 @@ def test_date_answer_says_how_old_the_newest_source_is_for_a_question_about_now(
     assert recency.date_answer(answer, date(2025, 3, 7), recency.TimeCues()).note == ""  # not about now
 
 
-def test_published_by_drops_later_corroborating_sources_and_renumbers():
+def test_checked_sources_drops_later_corroborating_sources_and_renumbers():
     answer = _answer(("The toll stood at 12.", "2025-03-01", "a"), ("The river crested.", "2025-03-02", "b"))
     late = Citation(2, "c", "c", "example.org", "", "2025-03-09", "The toll stood at 12.", 0, 21)
     answer = Answer("q", answer.answer, False, [answer.citations[0], late, replace(answer.citations[1], n=3)],
                     [AnswerSentence("The toll stood at 12.", [1, 2]), AnswerSentence("The river crested.", [3])])
-    kept = recency.published_by(answer, date(2025, 3, 5))
+    kept = recency.checked_sources(answer, date(2025, 3, 5))
     assert [c.doc_id for c in kept.citations] == ["a", "b"]
     assert [s.citations for s in kept.sentences] == [[1], [2]]
     assert kept.answer == "The toll stood at 12. [1] The river crested. [2]"
-    assert recency.published_by(answer, date(2025, 3, 9)) == answer  # all out by then: unchanged
+    assert recency.checked_sources(answer, date(2025, 3, 9)) == answer  # all out by then: unchanged
 
 
 def test_chat_reply_shows_the_earlier_lead_and_the_note():
@@ -230,29 +238,41 @@ def test_question_about_now_with_only_old_reports_says_how_old(flood):
     assert answer.note == "The newest report on this is from March 2025."
 
 
+PRIZE_NOW = "Which film won the Harlow Film Festival's Golden Heron prize this year?"
+PRIZE_2019 = "Which film won the Harlow Film Festival's Golden Heron prize in 2019?"
+
+
 def test_yearly_event_this_year_prefers_the_newest(prize):
-    answer = prize.ask("Which film won the Harlow Film Festival's Golden Heron prize this year?", as_of="2024-10-20")
+    answer = prize.ask(PRIZE_NOW, as_of="2024-10-20")
     assert not answer.abstained, answer.answer
     assert answer.citations[0].doc_id == "prize-2024", answer.answer
+    assert "Glass Orchard" in answer.sentences[0].text
+    # Last year's winner shares most of the words but not the names: it does not corroborate this year's.
+    assert "prize-2022" not in {c.doc_id for c in answer.citations[: len(answer.sentences[0].citations)]}
+
+
+def test_yearly_event_without_the_fitted_preference_answers_from_the_best_worded_year(prize, monkeypatch):
+    # The control for the test above: its fixture's 2022 report matches the question's words best.
+    monkeypatch.setattr(prize, "recency_weights", recency.load_weights(RECENCY_MISSING))
+    answer = prize.ask(PRIZE_NOW, as_of="2024-10-20")
+    assert answer.citations[0].doc_id == "prize-2022", answer.answer
+    answer = prize.ask(PRIZE_2019, as_of="2024-10-20")
+    assert answer.citations[0].doc_id == "prize-2022", answer.answer
 
 
 def test_yearly_event_as_of_an_earlier_year_answers_from_that_year(prize):
-    earlier = prize.ask("Which film won the Harlow Film Festival's Golden Heron prize this year?", as_of="2022-12-01")
+    earlier = prize.ask(PRIZE_NOW, as_of="2022-12-01")
     assert not earlier.abstained, earlier.answer
     assert earlier.citations[0].doc_id == "prize-2022", earlier.answer  # 2024 is not out yet
     assert "Glass Orchard" not in earlier.answer
 
 
-def test_yearly_event_in_a_named_year_prefers_that_year_when_weighted(prize, monkeypatch):
-    # The dev slice's few named-year questions leave the shipped `named` weight at zero (see recency.json);
-    # given a weight, the period's distance reorders the passages and sentences by it.
-    question = "Which film won the Harlow Film Festival's Golden Heron prize in 2019?"
-    weighted = {level: {**w, "named": -1.0} for level, w in prize.recency_weights.items()}
-    monkeypatch.setattr(prize, "recency_weights", weighted)
-    answer = prize.ask(question, as_of="2024-10-20")
+def test_yearly_event_in_a_named_year_prefers_that_year(prize):
+    answer = prize.ask(PRIZE_2019, as_of="2024-10-20")
     assert not answer.abstained, answer.answer
     assert answer.citations[0].doc_id == "prize-2019", answer.answer
-    assert answer.sentences[0].text.count("Salt Roads")
+    assert "Salt Roads" in answer.sentences[0].text
+    assert answer.note == ""  # a question about 2019 is not a question about now
 
 
 def test_cli_ask_as_of(flood, tmp_path):
@@ -260,9 +280,22 @@ def test_cli_ask_as_of(flood, tmp_path):
     ok = CliRunner().invoke(cli, ["--store", store, "ask", QUESTION, "--as-of", "March 2, 2025", "--json"])
     assert ok.exit_code == 0, ok.output
     assert {c["doc_id"] for c in json.loads(ok.output)["citations"]} <= {"flood-1", "bakery"}
-    bad = CliRunner().invoke(cli, ["--store", store, "ask", QUESTION, "--as-of", "soonish"])
-    assert bad.exit_code == 2
-    assert "Cannot read 'soonish' as a date" in bad.output and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("garbage", ["soonish", "2024-13-45", "2024-02-30", "12", "32/13/2024"])
+def test_cli_ask_as_of_garbage_is_a_clear_message_and_a_non_zero_exit(flood, garbage):
+    bad = CliRunner().invoke(cli, ["--store", str(flood.settings.store), "ask", QUESTION, "--as-of", garbage])
+    assert bad.exit_code == 2, bad.output
+    assert f"Cannot read {garbage!r} as a date: give one like 2024-03-15" in bad.output
+    assert "Traceback" not in bad.output and isinstance(bad.exception, SystemExit)
+
+
+def test_python_m_assistant_ask_bad_as_of_exits_non_zero_without_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "assistant", "--store", str(tmp_path / "store"), "ask",
+                           "Who won?", "--as-of", "the day after never"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Cannot read 'the day after never' as a date" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
 
 
 def test_later_article_with_the_same_statement_is_not_cited_before_it_is_out(bridge):
