@@ -68,7 +68,7 @@ def fit(data: list[tuple[np.ndarray, np.ndarray, bool]]) -> tuple[np.ndarray, li
         beta[free] = _newton([(design(X), y, c) for X, y, c in data])
         if tied:
             beta[named] = beta[recent]
-        wrong = [i for i in free[1:] if beta[i] > 0 and not (tied and i == named)]
+        wrong = [i for i in free[1:] if beta[i] / beta[0] > 0 and not (tied and i == named)]  # per unit of base
         if not wrong:
             return beta, notes
         if named in wrong and not tied and recent in free and beta[recent] < 0:
@@ -76,7 +76,7 @@ def fit(data: list[tuple[np.ndarray, np.ndarray, bool]]) -> tuple[np.ndarray, li
             free.remove(named)
             notes.append(f"named: free fit {beta[named] / beta[0]:+.4f} (prefers far), tied to recent")
             continue
-        worst = max(wrong, key=lambda i: beta[i])
+        worst = max(wrong, key=lambda i: beta[i] / beta[0])
         notes.append(f"{recency.FEATURES[worst - 1]}: free fit {beta[worst] / beta[0]:+.4f} (prefers far), held at 0")
         free.remove(worst)
         if tied and worst == recent:

@@ -222,7 +222,7 @@ def test_articles_published_after_the_as_of_day_are_not_used(flood):
     assert "27" not in later.answer
 
 
-def test_question_about_now_is_answered_from_the_newest_report_first(flood):
+def test_growing_count_gives_the_newest_figure_first_and_older_ones_as_earlier_reports(flood):
     answer = flood.ask(QUESTION, as_of="2025-03-07")
     assert not answer.abstained, answer.answer
     assert answer.citations[0].doc_id == "flood-3" and answer.sentences[0].text.count("27")
