@@ -282,6 +282,7 @@ class Assistant:
                                       self.recency_weights)
             evidence = self.retriever.score_sentences(query, passages)
             recency.rescore(evidence, passages, when, cues, self.recency_weights)
+
             def extractive() -> Answer:
                 composed = recency.checked_sources(self.composer.compose(question, evidence, passages), when)
                 return language.noted(recency.date_answer(composed, when, cues), question)
