@@ -203,8 +203,9 @@ class Verifier:
         self.calibration = calibration or load_calibration()
         self._vectors: dict[str, np.ndarray] = {}
 
-    def candidates(self, passages: list[Passage]) -> list[_Candidate]:
-        """Every citable sentence of the passages, and each pair of adjacent ones, embedded on its own."""
+    def candidates(self, passages: list[Passage], embed: bool = True) -> list[_Candidate]:
+        """Every citable sentence of the passages, and each pair of adjacent ones, embedded on its own (unless
+        `embed` is False: short answers are checked on terms alone)."""
         by_rowid = self.store.sentences([p.rowid for p in passages])
         out: list[_Candidate] = []
         for n, p in enumerate(passages, start=1):
@@ -219,9 +220,10 @@ class Verifier:
             for g in groups + [[s] for s in orders]:
                 out.append(_Candidate(n, p.doc_id, g, " ".join(text[s:e] for s, e in g), p.published,
                                       np.zeros(0, np.float32), instruction=g[0] in orders))
-        self._embed([c.text for c in out])
+        if embed:
+            self._embed([c.text for c in out])
         for c in out:
-            c.vector = self._vectors[c.text]
+            c.vector = self._vectors.get(c.text, c.vector)
             c.terms = frozenset(terms(c.text))
         return out
 
@@ -238,8 +240,10 @@ class Verifier:
         claims = split_claims(text)
         if not claims:
             return []
-        candidates = self.candidates(passages)
-        self._embed([c.text for c in claims])
+        embed = bool(self.calibration["weights"][0])  # the fitted score may not use the cosine at all
+        candidates = self.candidates(passages, embed)
+        if embed:
+            self._embed([c.text for c in claims])
         for claim in claims:
             self.check(claim, candidates, len(passages))
         return claims
@@ -268,7 +272,8 @@ class Verifier:
     def features(self, claim: Claim, candidate: _Candidate) -> tuple[float, float, float]:
         """(cosine, share of the claim's terms the candidate holds, share of the claim's nouns it holds)."""
         facts = _Facts.of(claim.text)
-        cosine = float(self._vectors[claim.text] @ candidate.vector)
+        vector = self._vectors.get(claim.text)
+        cosine = float(vector @ candidate.vector) if vector is not None and candidate.vector.size else 0.0
         share = len(facts.terms & candidate.terms) / len(facts.terms) if facts.terms else 0.0
         nouns = len(facts.nouns & candidate.terms) / len(facts.nouns) if facts.nouns else 1.0
         return cosine, share, nouns

@@ -52,7 +52,7 @@ def week_store(week: str, cache: Path) -> Assistant:
     return a
 
 
-def replay(weeks: list[str], cache: Path) -> dict:
+def replay(weeks: list[str], cache: Path, debug: bool = False) -> dict:
     score = _scorer()
     baselines = json.loads((SLICE / "baselines.json").read_text())
     rows, times = [], []
@@ -65,17 +65,22 @@ def replay(weeks: list[str], cache: Path) -> dict:
             passages = recency.search(a.retriever, q["question"], a.settings.passages_for_answer, when,
                                       recency.time_cues(q["question"], when), a.recency_weights)
             t = time.perf_counter()
-            candidates = verifier.candidates(passages)
+            candidates = verifier.candidates(passages, embed=False)
             for system, answers in baselines.items():
                 short = (answers.get(q["id"]) or "").strip()
                 if not short or score.baseline_abstained(short):
                     continue
                 claim = verifier.check_short(q["question"], short, candidates)
-                rows.append({"system": system, "answerable": str(q["answerable"]) == "True",
+                rows.append({"system": system, "id": q["id"], "answer": short,
+                             "answerable": str(q["answerable"]) == "True",
                              "right": score.score_answer(short, golds), "score": claim.score})
             times.append(time.perf_counter() - t)
         a.close()
-    report = {"weeks": weeks, "answers": len(rows), "verify_seconds_p50": sorted(times)[len(times) // 2]}
+    report = {"weeks": weeks, "answers": len(rows), "verify_seconds_p50": round(sorted(times)[len(times) // 2], 3)}
+    if debug:
+        for r in rows:
+            print(("RIGHT" if r["right"] else "wrong"), r["answerable"], r["score"], r["id"], r["system"],
+                  file=sys.stderr)
     for share in SHARES:
         for part, keep in (("answerable", True), ("unanswerable", False)):
             sub = [r for r in rows if r["answerable"] == keep]
@@ -94,9 +99,10 @@ def main() -> None:
     parser.add_argument("--weeks", default="20220617,20221111")
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/llm/rtqa"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--debug", action="store_true", help="List each answer's verdict (ids only) on stderr.")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    report = replay(args.weeks.split(","), args.cache)
+    report = replay(args.weeks.split(","), args.cache, args.debug)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

@@ -30,7 +30,7 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[min(int(len(values) * q), len(values) - 1)], 4) if values else 0.0
 
 
-def run(url: str | None, limit: int) -> dict:
+def run(url: str | None, limit: int, timeout: float = 120) -> dict:
     questions = [q["question"] for q in yaml.safe_load((EVALS_DIR / "rubio.yaml").read_text())["questions"]][:limit]
     with tempfile.TemporaryDirectory() as tmp, FakeLLMServer() as fake:
         base = Assistant(settings=Settings(store=Path(tmp) / "s"), notice=lambda m: None)
@@ -41,7 +41,7 @@ def run(url: str | None, limit: int) -> dict:
             replies[q] = " ".join(f"{s.text} [1]" for s in answer.sentences) or "I cannot answer from these articles."
         base.close()
         fake.script = lambda request: Reply(replies.get(question_of(request), ""))
-        a = Assistant(settings=Settings(store=Path(tmp) / "s", llm_url=url or fake.url, llm_timeout=120),
+        a = Assistant(settings=Settings(store=Path(tmp) / "s", llm_url=url or fake.url, llm_timeout=timeout),
                       notice=lambda m: None)
         rows = []
         for q in questions:
@@ -62,9 +62,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llm-url")
     parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--timeout", type=float, default=120, help="Seconds a model call may take.")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    report = json.dumps(run(args.llm_url, args.limit), indent=2)
+    report = json.dumps(run(args.llm_url, args.limit, args.timeout), indent=2)
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
