@@ -21,7 +21,7 @@ import gradio as gr
 
 from .answer import Answer, Citation
 from .core import Assistant
-from .dates import display_date
+from .dates import display_date, is_iso, table_date
 from .errors import AssistantError
 from .recency import earlier_lead
 
@@ -313,12 +313,16 @@ class ChatPage:
             return {"question": question, "error": error_dict(exc)}
 
     def corpus(self) -> list[list]:
-        """One row per stored article: title, outlet, date, passages, id, file (as `assistant articles`)."""
+        """One row per stored article: title, outlet, date, passages, id, file (as `assistant articles`), newest
+        first; then articles whose date has no year, then undated ones."""
         with self.lock:
             articles = self.assistant.store.articles()
-        # The file's name only: an upload's path is the server's own temporary folder.
-        return [[a.title or a.doc_id, a.source, display_date(a.published), a.passages, a.doc_id,
-                 Path(a.path or "").name] for a in articles]
+        dated = sorted((a for a in articles if is_iso(a.published)), key=lambda a: a.published or "", reverse=True)
+        rest = sorted((a for a in articles if not is_iso(a.published)), key=lambda a: not (a.published or "").strip())
+        # The file's name only: an upload's path is the server's own temporary folder. Dates are ISO so that
+        # sorting the column sorts by day.
+        return [[a.title or a.doc_id, a.source, table_date(a.published or ""), a.passages, a.doc_id,
+                 Path(a.path or "").name] for a in dated + rest]
 
     def remove(self, doc_id: str | None) -> str:
         """Remove a stored article (as `assistant remove ID`); return a Markdown line saying what happened."""

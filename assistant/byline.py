@@ -19,6 +19,7 @@ BYLINE_RE = re.compile(r"^by\s+", re.I)
 BYLINE_PART_SEPARATOR_RE = re.compile(r"\s+[|—–•·-]\s+")  # "By A, Outlet | March 3, 2026"
 ROLE_RE = re.compile(r"\b(reporter|correspondent|writer|editor|staff|contributor|columnist|photographer|producer|"
                      r"journalist|bureau|desk)\b", re.I)  # "By Jane Doe, health reporter": not an outlet
+NAME_LIST_RE = re.compile(r"\s+and\s+")  # two names joined in a byline ('Li Wei and Ann Lee')
 _NAME_SMALL_WORDS = {"of", "the", "and", "for", "on", "in", "at", "&"}
 
 
@@ -41,7 +42,9 @@ def byline_outlet(line: str) -> str:
     parts = BYLINE_PART_SEPARATOR_RE.split(line)
     byline = BYLINE_RE.match(parts[0])
     if byline:  # the names come first; the outlet after the last comma: "By A and B, Outlet"
-        parts = parts[0][byline.end():].rsplit(", ", 1)[1:] + parts[1:]
+        after = parts[0][byline.end():].rsplit(", ", 1)[1:]
+        # "By A, B and C": the last of a list of names, not an outlet
+        parts = [p for p in after if not NAME_LIST_RE.search(p)] + parts[1:]
     elif len(parts) < 2 or not any(find_date(p) for p in parts):
         return ""
     return next((p.strip() for p in parts if is_outlet_name(p.strip())), "")

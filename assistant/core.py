@@ -150,7 +150,7 @@ class Assistant:
                 for item, placed, chunks, size in _read_ahead(_chunked(paths, ids), READ_AHEAD):
                     if isinstance(item, _FileEnd):
                         report.files_read += 1
-                        run.credit(item.index, item.size, closing=True)
+                        run.end_file(item.index, item.size)
                         run.tell()
                     elif isinstance(item, Failure):
                         report.failed.append(item)
@@ -211,10 +211,11 @@ class Assistant:
             vectors, sentence_vectors = np.concatenate([vectors, v]), sentence_vectors + list(sv)
             run.report.passages_written += len(v)
             for index, share in zip(files[at:to], shares[at:to]):
-                run.credit(index, share)
+                run.embedded(index, share)
             run.tell()
         if run.writing:
             run.writing.result()  # re-raises a failed write; batches land in order
+            run.tell()  # the articles it stored
         batch, origins = run.batch, run.origins
         run.writing = writer.submit(self._write, batch, vectors, sentence_vectors, origins, run.report)
         run.batch, run.files, run.origins, run.pending = [], [], {}, 0
@@ -320,7 +321,11 @@ class _FileEnd:
 
 
 class _Run:
-    """One ingest run's batch in the making, and the bytes of each file counted as done so far."""
+    """One ingest run's batch in the making, and the bytes of each file counted as done so far.
+
+    A file's bytes count as its passages are embedded; what will not be embedded (an unchanged article, a
+    failure, markup) counts when the file's end is read. So the bar never runs ahead of the embedder,
+    even while the reader is many files ahead."""
 
     def __init__(self, report: IngestReport, progress: Callable[[IngestReport], None] | None):
         self.report, self.progress = report, progress
@@ -331,26 +336,37 @@ class _Run:
         self.writing: Future | None = None
         self.credited: dict[int, int] = {}
         self.sizes: dict[int, int] = {}
-        self.closed: set[int] = set()
+        self.waiting: dict[int, int] = {}  # a file's passages not embedded yet
+        self.ended: set[int] = set()
         self.index = -1
 
     def add(self, article: Article, chunks: list, origin: str, size: int) -> None:
+        index = self.index + 1  # the file being read: its end marker has not come yet
         self.batch.append((article, chunks))
-        self.files.append((self.index + 1, size))  # the file being read: its end marker has not come yet
-        self.sizes[self.index + 1] = size
+        self.files.append((index, size))
+        self.sizes[index] = size
+        self.waiting[index] = self.waiting.get(index, 0) + len(chunks)
         self.origins[article.doc_id] = origin
         self.pending += len(chunks)
 
-    def credit(self, index: int, size: int, closing: bool = False) -> None:
-        """Count `size` more bytes of file `index` as done; its end counts whatever its passages did not."""
-        if index in self.closed:
-            return
-        limit = self.sizes.setdefault(index, size)  # shares of a file's records never count past its size
+    def embedded(self, index: int, share: int) -> None:
+        """Count one embedded passage of file `index`, worth `share` bytes (never past the file's size)."""
+        self.waiting[index] -= 1
+        self._credit(index, share)
+        if not self.waiting[index] and index in self.ended:
+            self._credit(index, self.sizes[index])  # its last passage: the file is done
+
+    def end_file(self, index: int, size: int) -> None:
+        """The reader has finished file `index`: done now unless some of its passages still wait."""
+        self.ended.add(index)
+        self.index = index
+        self.sizes.setdefault(index, size)
+        if not self.waiting.get(index):
+            self._credit(index, self.sizes[index])
+
+    def _credit(self, index: int, size: int) -> None:
         done = self.credited.get(index, 0)
-        add = limit - done if closing else min(size, limit - done)
-        if closing:
-            self.closed.add(index)
-            self.index = index
+        add = min(size, self.sizes[index] - done)
         self.credited[index] = done + add
         self.report.bytes_read += add
 

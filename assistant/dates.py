@@ -52,3 +52,16 @@ def display_date(published: str) -> str:
         if m := pattern.match(published):
             return f"{int(m['d'])} {MONTH_NAMES[_MONTH_NUM[m['mon'].lower()[:3]] - 1]}"
     return published
+
+
+def table_date(published: str | None) -> str:
+    """Show a stored date in a sortable table column: ISO ('2026-03-06'), which sorts by day as text; one without
+    a year as display_date shows it ('5 February'); undated as ''."""
+    published = (published or "").strip()
+    return published if is_iso(published) else display_date(published) if published else ""
+
+
+def is_iso(published: str | None) -> bool:
+    """True for a stored date with a year, month and day ('2026-03-06')."""
+    return bool(re.fullmatch(r"(19|20)\d\d-\d\d-\d\d", (published or "").strip()))
+

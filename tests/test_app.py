@@ -203,8 +203,10 @@ def test_corpus_lists_title_outlet_date_and_passages(page):
     by_id = {row[4]: row for row in rows}
     assert by_id["001_321dc8e40005d0c9"][:3] == [
         "US Open to Iran Talks, Rubio Says Dialogue Not a Concession to Regime", "ANI", "5 February"]
-    assert by_id["004_131ef119f07f31b5"][2] == "5 February 2026"  # stored as 2026-02-05
-    assert by_id["000_30109562edd4ff54"][2] == "undated"
+    assert by_id["004_131ef119f07f31b5"][2] == "2026-02-05"  # ISO: sorting the column sorts by day
+    assert by_id["000_30109562edd4ff54"][2] == ""  # undated
+    # Newest first, then a date without a year (left as the page states it), then undated (by id).
+    assert [row[4][:3] for row in rows] == ["004", "001", "000", "002", "003"]
     assert all(isinstance(row[3], int) and row[3] > 0 for row in rows)
 
 

@@ -388,6 +388,9 @@ def test_html_date_later_than_the_machine_clock_is_kept(tmp_path):
     (["Storm floods the quay", "Port Alder Gazette — March 6, 2025"], "Port Alder Gazette", "2025-03-06"),
     (["Storm floods the quay", "*By Jo Ames and Li Wei, The Island Post — 2 March 2026*"], "The Island Post",
      "2026-03-02"),
+    (["Storm floods the quay", "*By Jo Ames, Li Wei and Ann Lee, The Island Post — 2 March 2026*"],
+     "The Island Post", "2026-03-02"),
+    (["Storm floods the quay", "By Jo Ames, Li Wei and Ann Lee | 2 March 2026"], "", "2026-03-02"),  # all names
     (["Storm floods the quay", "By Hollis Maren, health reporter | Monday, August 25, 2025"], "", "2025-08-25"),
     (["Storm floods the quay", "By Marisol Ortega, City Hall reporter | Port Alder Courier | March 12, 2025"],
      "Port Alder Courier", "2025-03-12"),

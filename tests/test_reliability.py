@@ -330,6 +330,23 @@ def test_progress_follows_bytes_and_counts_articles_stored(store, tmp_path, monk
     assistant.close()
 
 
+def test_progress_waits_for_the_embedder_not_the_reader(store, tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "corpus", 12)
+    monkeypatch.setattr("assistant.core.EMBED_BATCH", 10_000)  # one batch: every file is read before one embeds
+    seen = []
+    assistant = fresh(store)
+    assistant.ingest([corpus], progress=lambda r: seen.append((r.files_read, r.passages_written, r.bytes_read)))
+    total = sum(p.stat().st_size for p in corpus.iterdir())
+    assert (12, 0, 0) in seen  # all read, none embedded: nothing done yet (the bar used to show 100% here)
+    assert seen[-1][2] == total
+    # Unchanged files are done once read, before anything new is embedded.
+    write(corpus / "zz-new.txt", "The library extends its opening hours on Saturdays from June onwards.")
+    seen.clear()
+    assistant.ingest([corpus], progress=lambda r: seen.append((r.files_read, r.passages_written, r.bytes_read)))
+    assert (12, 0, total) in seen and seen[-1][2] == total + (corpus / "zz-new.txt").stat().st_size
+    assistant.close()
+
+
 # --- 2 and 6. the chat page says what went wrong; cards open the whole article -----------------------
 def test_evidence_card_opens_the_whole_article_escaped_with_the_quote_highlighted(fake_assistant, tmp_path):
     from assistant.app import ChatPage
@@ -371,8 +388,8 @@ def test_page_lists_and_removes_articles_like_the_cli(fake_assistant):
     fake_assistant.ingest()
     page = ChatPage(fake_assistant, pace=0)
     rows = page.corpus()
-    assert [r[4] for r in rows] == [a.doc_id for a in fake_assistant.store.articles()]
-    assert rows[0][5] == f"{rows[0][4]}.txt"
+    assert sorted(r[4] for r in rows) == [a.doc_id for a in fake_assistant.store.articles()]
+    assert all(r[5] == f"{r[4]}.txt" for r in rows)
     assert page.remove(SEED).startswith("✓ Removed")
     assert SEED not in [r[4] for r in page.corpus()] and len(page.corpus()) == 4
     assert "No article with the id" in page.remove(SEED)
@@ -478,6 +495,15 @@ def test_serve_recovers_when_chroma_restarts_on_an_empty_path(tmp_path):
         assert after == before
         again = client.predict(question, api_name="/ask")  # and it stays repaired
         assert again == before
+
+        # Emptied again, and this time a CLI run restores the collection first: the page, holding the
+        # collection it had before, must still find the new one.
+        stop(chroma)
+        chroma = start_chroma(tmp_path / "third-empty", chroma_port)
+        cli = run_fake_cli("--store", str(tmp_path / "store"), "--chroma-url", f"http://127.0.0.1:{chroma_port}",
+                           "ask", "--json", question)
+        assert cli.returncode == 0 and "restoring them" in cli.stderr, cli.stderr
+        assert client.predict(question, api_name="/ask") == before
         assert serve.poll() is None
     finally:
         stop(serve)
