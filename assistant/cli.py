@@ -99,7 +99,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, desc="ingest",
               disable=as_json, dynamic_ncols=True, smoothing=0.1) as bar:
 
+        last = []
+
         def progress(report) -> None:
+            last[:] = [report]
             rate = report.passages_written / max(bar.format_dict["elapsed"], 1e-6)
             bar.set_postfix_str(f"{report.articles_stored:,} articles stored, {report.passages_written:,} passages "
                                 f"embedded, {rate:.1f}/s", refresh=False)
@@ -108,6 +111,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         try:
             report = assistant.ingest(targets, progress=progress)
         except IngestInterrupted as exc:
+            if last:  # the bar ends on what was stored, as the message says
+                progress(last[0])
             bar.close()
             click.echo(str(exc), err=True)
             sys.exit(exc.exit_code)

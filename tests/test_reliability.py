@@ -261,6 +261,8 @@ def test_ctrl_c_during_ingest_says_what_was_stored_and_a_rerun_continues(tmp_pat
     stored = committed_articles(store)
     assert 4 <= stored < 24
     assert f"Interrupted: {stored} articles stored in this run" in err
+    bar = [line for line in err.replace("\r", "\n").splitlines() if line.startswith("ingest:")][-1]
+    assert f"{stored} articles stored" in bar  # the bar ends on what the message says
     assert "Run the same command again to continue" in err
 
     rerun = run_fake_cli("--store", str(store), "ingest", "--json", str(corpus))
