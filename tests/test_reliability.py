@@ -27,15 +27,21 @@ from tests.fakes import HashEmbedding
 from tests.test_scale import committed_articles, write_corpus
 
 SEED = "001_321dc8e40005d0c9"
-# The `assistant` command line with the fake embedder (slowed, so a test can interrupt it half-way).
+# The `assistant` command line with the fake embedder: slowed, and with HOLD_AFTER set, stopped for good after
+# that many batches, so a test can interrupt it half-way however slowly the machine runs.
 CLI_WITH_FAKE_EMBEDDER = """
-import sys, time
+import os, sys, time
 import assistant.core
 from tests.fakes import HashEmbedding
+
+calls = []
 
 class Slow(HashEmbedding):
     def embed_with_spans(self, texts, spans):
         time.sleep(float(sys.argv[1]))
+        calls.append(len(texts))
+        while len(calls) > int(os.environ.get("HOLD_AFTER") or 1e9):
+            time.sleep(0.05)
         return super().embed_with_spans(texts, spans)
 
 assistant.core.EMBED_BATCH = 16
@@ -45,8 +51,8 @@ cli(sys.argv[2:], prog_name="assistant")
 """
 
 
-def fake_cli(*args: str, pace: float = 0.0, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+def fake_cli(*args: str, pace: float = 0.0, hold_after: int = 0, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "HOLD_AFTER": str(hold_after or "")}
     return subprocess.Popen([sys.executable, "-c", CLI_WITH_FAKE_EMBEDDER, str(pace), *args], cwd=PROJECT_ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
@@ -248,7 +254,7 @@ def test_check_question_refuses_lone_surrogates(fake_assistant):
 def test_ctrl_c_during_ingest_says_what_was_stored_and_a_rerun_continues(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", 24)
     store = tmp_path / "store"
-    proc = fake_cli("--store", str(store), "ingest", str(corpus), pace=0.15)
+    proc = fake_cli("--store", str(store), "ingest", str(corpus), pace=0.15, hold_after=4)  # waits at batch 5
     deadline = time.monotonic() + 120
     while committed_articles(store) < 4:
         assert proc.poll() is None, proc.stderr.read()
