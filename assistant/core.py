@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -146,8 +147,9 @@ class Assistant:
         ids = IdAssigner(self.store.catalog())
         run = _Run(report, progress)
         try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
-                for item, placed, chunks, size in _read_ahead(_chunked(paths, ids), READ_AHEAD):
+            with closing(_read_ahead(_chunked(paths, ids), READ_AHEAD)) as items, \
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+                for item, placed, chunks, size in items:
                     if isinstance(item, _FileEnd):
                         report.files_read += 1
                         run.end_file(item.index, item.size)
@@ -423,7 +425,8 @@ def _read_ahead(items: Iterator, depth: int) -> Iterator:
         except BaseException as exc:  # handed to the consumer, raised there
             put((end, exc))
 
-    threading.Thread(target=produce, name="ingest-read", daemon=True).start()
+    producer = threading.Thread(target=produce, name="ingest-read", daemon=True)
+    producer.start()
     try:
         while True:
             item, error = buffer.get()
@@ -434,6 +437,9 @@ def _read_ahead(items: Iterator, depth: int) -> Iterator:
             yield item
     finally:
         stop.set()  # the consumer stopped (done, or an exception): let the producer go
+        # ... and wait for it to finish the article in hand: a daemon thread still inside spaCy when Python
+        # exits (Ctrl+C) hung or aborted the process now and then.
+        producer.join(timeout=60)
 
 
 def _previous_questions(history: list | None) -> list[str]:
