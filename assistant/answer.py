@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import AssistantError
 from .lexical import term_set
+from . import abstain, reader
 from .question import interrogative, said_unknown
 from .retrieve import Evidence, Passage, Retriever, SentenceHit
 from .settings import PROMPTS_DIR
@@ -32,7 +33,8 @@ TYPED_OVERLAP = 0.15  # a sentence holding a name (a number...) must share this 
 STRONG_MATCH = 0.65  # ... or be this close to it in the model's eyes (95th percentile of retrieved sentences)
 COVER_WEIGHT = 0.5  # bonus, per share of the question's term weight, for covering terms no chosen sentence has
 # an answer to these holds one
-STRICT_KINDS = {"money", "number", "percent", "year", "date", "place", "person", "name", "event", "cause", "outcome"}
+STRICT_KINDS = {"money", "number", "percent", "year", "date", "place", "person", "name", "event", "cause", "outcome",
+                "entity"}
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Answer:
     mode: str = "extractive"  # or "llm": written by a language model, every sentence verified (verify.py)
     dropped: list[dict] = field(default_factory=list)  # {"text", "reason"}: the model's claims that failed
     fallback: str = ""  # why a model-written answer was not given (model unreachable, nothing verifiable ...)
+    short_answer: dict | None = None  # the entity that answers, in a cited sentence (reader.py)
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +94,7 @@ class Answer:
             "mode": self.mode,
             "dropped": self.dropped,
             "fallback": self.fallback,
+            "short_answer": self.short_answer,
         }
 
 
@@ -134,22 +138,110 @@ class Composer:
         self.max_sentences = max_sentences
         self.calibration = calibration or load_calibration()
 
-    def compose(self, question: str, evidence: Evidence, passages: list[Passage]) -> Answer:
-        """Compose a cited answer from scored sentences, or abstain."""
-        conf = confidence(evidence, self.calibration)
+    def compose(self, question: str, evidence: Evidence, passages: list[Passage], force: bool = False) -> Answer:
+        """Compose a cited answer from scored sentences, or abstain (`force`: answer whatever the confidence,
+        as when fitting the abstention model; the answer rules still abstain)."""
+        candidates = self.candidates(evidence)
+        conf = self.confidence(evidence, candidates)
         # An exact match answers below the threshold: the person asked about named in full, or speaking on the
         # topic asked about (names the model has never seen keep the cosine low however exact the match).
         exact = names_the_person(evidence) or self._speaker_first(evidence)
-        if not evidence.hits or (conf < self.calibration["threshold"] and not exact):
+        if not evidence.hits or (conf < self.calibration["threshold"] and not exact and not force):
             return self.abstain(question, conf, passages)
         chosen = self.select(evidence)
         if chosen is None:
             return self.abstain(question, conf, passages)
+        short = self._short_answer(evidence, chosen, candidates)
         chosen, disputes = self._with_rejoinders(chosen)
         cited = {(h.doc_id, h.start) for group in chosen for h in group}
         for group in chosen:
             self._corroborate(group, cited)
-        return self._render(question, chosen, conf, disputes)
+        answer = self._render(question, chosen, conf, disputes)
+        if short:
+            self._lead(answer, short)
+        return answer
+
+    def candidates(self, evidence: Evidence) -> list[reader.Candidate]:
+        """The reader's short-answer candidates for the evidence, best first (none when no entity is asked for)."""
+        return reader.vote(evidence.hits, evidence.asked, self.store.entities_in, self.store.article_text,
+                           evidence.topic_names)
+
+    def confidence(self, evidence: Evidence, candidates: list[reader.Candidate]) -> float:
+        """The fitted model's probability that answering is right (a linear score with an older calibration)."""
+        if self.calibration.get("model") == "logistic":
+            return abstain.probability(abstain.features(evidence, candidates), self.calibration) if evidence.hits \
+                else 0.0
+        return confidence(evidence, self.calibration)
+
+    def _short_answer(self, evidence: Evidence, chosen: list[list[SentenceHit]],
+                      candidates: list[reader.Candidate]) -> list[tuple]:
+        """The reader's short answer, and a rival figure that another article gives for the same thing in a sentence
+        the answer already quotes: each as (its candidate, the sentence citing it). The short answer's sentence
+        joins the answer when not in it."""
+        if not candidates:
+            return []
+        picked = [candidates[0]]
+        top = candidates[0]
+        if top.label in reader.NUMERIC:
+            rival = next((c for c in candidates[1:] if c.label == top.label and c.doc_ids.isdisjoint(top.doc_ids)
+                          and self._same_statement(c.best.hit, chosen) is not None
+                          and self._same_count(c, top, evidence)), None)
+            if rival is not None:
+                picked.append(rival)
+        out = []
+        for i, c in enumerate(picked):
+            hit = self._sentence_of(c.best)
+            if hit is None:
+                return out
+            if self._same_statement(hit, chosen) is None:
+                chosen.insert(min(i + 1, len(chosen)), [hit])
+                del chosen[max(self.max_sentences, i + 1):]
+            out.append((c, hit))
+        return out
+
+    def _same_count(self, rival: reader.Candidate, top: reader.Candidate, evidence: Evidence) -> bool:
+        """Two figures, each in an answer sentence of its own article, count the same thing: both sentences name
+        what is counted ("how many *children*": "12 children", "17 children")."""
+        a, b = top.best.hit, rival.best.hit
+        if not (top.best.inside and rival.best.inside) or not evidence.asked.head:
+            return False
+        text_a = self.store.article_text(a.doc_id)[a.start : a.end].lower()
+        text_b = self.store.article_text(b.doc_id)[b.start : b.end].lower()
+        return all(w in text_a and w in text_b for w in reader.words(evidence.asked.head))
+
+    def _sentence_of(self, mention: reader.Mention) -> SentenceHit | None:
+        """The citable sentence holding a mention: the read sentence itself, or its neighbour."""
+        hit, e = mention.hit, mention.entity
+        if hit.start <= e.start and e.end <= hit.end:
+            return hit
+        around, _ = self.retriever._around(hit)
+        for s, pid in around:
+            if s.start <= e.start and e.end <= s.end:
+                return self.retriever._hit(s, pid, hit, True)
+        return None
+
+    def _lead(self, answer: Answer, short: list[tuple]) -> None:
+        """Lead the answer with the short answer and its citation; a rival figure follows with its outlet, and
+        the two are marked as disagreeing."""
+        found = []
+        for c, hit in short:
+            e = c.best.entity
+            n = next((x.n for x in answer.citations if x.doc_id == hit.doc_id and x.start <= e.start
+                      and e.end <= x.end), None)
+            if n is None:
+                break
+            found.append((c, e, n))
+        if not found:
+            return
+        (c, e, n), rivals = found[0], found[1:]
+        answer.short_answer = {"text": e.text, "shown": c.shown(), "label": e.label, "doc_id": c.best.doc_id,
+                               "start": e.start, "end": e.end, "citation": n}
+        if rivals:
+            answer.short_answer["disagreeing"] = [
+                {"text": re_.text, "shown": rc.shown(), "label": re_.label, "doc_id": rc.best.doc_id,
+                 "start": re_.start, "end": re_.end, "citation": rn, "source": answer.citations[rn - 1].source}
+                for rc, re_, rn in rivals]
+        answer.answer = answer_text(answer.sentences, answer.short_answer)
 
     def select(self, evidence: Evidence) -> list[list[SentenceHit]] | None:
         """The answer sentences for the evidence, or None when the answer rules (not the confidence threshold)
@@ -312,6 +404,21 @@ class Composer:
         quote = text[hit.start : hit.end]
         return Citation(n, hit.doc_id, article.title, article.source, article.url, article.published, quote,
                         hit.start, hit.end)
+
+
+def answer_text(sentences: list[AnswerSentence], short: dict | None = None) -> str:
+    """The answer's text: the short answer first when there is one ("Kyiv [2]."; a rival figure with its outlet,
+    marked as disagreeing), then the sentences."""
+    body = render_text(sentences)
+    if not short:
+        return body
+    lead = f"{short['shown']} [{short['citation']}]"
+    rivals = short.get("disagreeing") or []
+    lead += "".join(f"; {r['shown']} according to {r['source'] or 'another article'} [{r['citation']}]"
+                    for r in rivals)
+    if rivals:
+        lead += " " + load_prompt("sources_disagree")
+    return f"{lead}. {body}"
 
 
 def render_text(sentences: list[AnswerSentence]) -> str:

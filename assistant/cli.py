@@ -284,15 +284,16 @@ def serve(ctx: click.Context, host: str | None, port: int | None, open_browser: 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def calibrate(ctx: click.Context, set_paths: tuple[Path, ...], as_json: bool) -> None:
-    """Fit the abstention threshold on answerable and unanswerable questions."""
+    """Fit the abstention model on answerable and unanswerable questions."""
     from .calibrate import calibrate as fit_calibration
 
     result = fit_calibration(list(set_paths) or None, _settings(ctx))
     if as_json:
         _emit(result)
     else:
-        click.echo(f"threshold {result['threshold']} (balanced accuracy {result['balanced_accuracy']} on "
-                   f"{sum(result['questions'].values())} questions); written to assistant/calibration.json")
+        click.echo(f"abstention model fitted on {sum(result['questions'][k] for k in ('answerable', 'unanswerable'))} "
+                   f"questions (balanced accuracy {result['with_answer_rules']['balanced_accuracy']} with the answer "
+                   f"rules); written to assistant/calibration.json")
 
 
 def main() -> None:

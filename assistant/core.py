@@ -24,7 +24,7 @@ from .ids import IdAssigner, origin_of
 from .ingest import Article, Failure, iter_files, read_file
 from .lexical import STOPWORDS, terms
 from .models import DIM, SpanEmbedding, build_embedder, embedder_settings, with_headlines
-from .retrieve import Passage, Retriever
+from .retrieve import Evidence, Passage, Retriever
 from .settings import SEEDS_DIR, Settings
 
 if TYPE_CHECKING:
@@ -275,27 +275,31 @@ class Assistant:
         question about now or a named time prefers articles near it (see recency.py). With a model configured
         (and `use_llm`), the model writes the answer and only its verified claims are kept (llm.py);
         `on_token` then gets the model's words as they stream."""
+        return self._recovering(lambda: self.read(question, history, as_of, use_llm=use_llm, on_token=on_token)[0])
+
+    def read(self, question: str, history: list | None = None, as_of: str | date | None = None,
+             force: bool = False, use_llm: bool = False, on_token: Callable[[str], None] | None = None
+             ) -> tuple[Answer, Evidence]:
+        """The answer and the evidence it was composed from (`force`: answer whatever the abstention model
+        says, for fitting it; see benchmarks/fit_abstention.py)."""
         question = self.check_question(question)
         when = recency.parse_as_of(as_of)
         cues = recency.time_cues(question, when)
         query = retrieval_query(question, history)
+        passages = recency.search(self.retriever, query, self.settings.passages_for_answer, when, cues,
+                                  self.recency_weights)
+        evidence = self.retriever.score_sentences(query, passages)
+        recency.rescore(evidence, passages, when, cues, self.recency_weights)
 
-        def answer() -> Answer:
-            passages = recency.search(self.retriever, query, self.settings.passages_for_answer, when, cues,
-                                      self.recency_weights)
-            evidence = self.retriever.score_sentences(query, passages)
-            recency.rescore(evidence, passages, when, cues, self.recency_weights)
+        def extractive() -> Answer:
+            composed = self.composer.compose(question, evidence, passages, force=force)
+            composed = recency.checked_sources(composed, when)
+            return language.noted(recency.date_answer(composed, when, cues), question)
 
-            def extractive() -> Answer:
-                composed = recency.checked_sources(self.composer.compose(question, evidence, passages), when)
-                return language.noted(recency.date_answer(composed, when, cues), question)
-
-            if self.llm is None or not use_llm:
-                return extractive()
-            previous = _previous_questions(history)[-1:] if query != question else []
-            return self.llm.answer(question, passages, extractive, previous[0] if previous else None, on_token)
-
-        return self._recovering(answer)
+        if self.llm is None or not use_llm:
+            return extractive(), evidence
+        previous = _previous_questions(history)[-1:] if query != question else []
+        return self.llm.answer(question, passages, extractive, previous[0] if previous else None, on_token), evidence
 
     def close(self) -> None:
         self.store.close()

@@ -293,10 +293,10 @@ def _other_names(a: str, b: str) -> bool:
 def _reordered(answer: Answer, order: list[int], earlier: set[int], drop: frozenset | set = frozenset()) -> Answer:
     """The answer with its sentences in `order`, citations in `drop` left out and the rest renumbered, the earlier
     reports marked."""
-    from .answer import render_text
+    from .answer import answer_text
 
     by_n = {c.n: c for c in answer.citations}
-    citations, sentences = [], []
+    citations, sentences, renumbered = [], [], {}
     position = {old: new for new, old in enumerate(order)}
     for old in order:
         s = answer.sentences[old]
@@ -306,10 +306,20 @@ def _reordered(answer: Answer, order: list[int], earlier: set[int], drop: frozen
                 continue
             citations.append(replace(by_n[n], n=len(citations) + 1))
             numbers.append(len(citations))
+            renumbered[n] = len(citations)
         disputed = None if s.disputes is None else position.get(s.disputes - 1)
         disputes = None if disputed is None else disputed + 1
         sentences.append(replace(s, citations=numbers, disputes=disputes, earlier=old in earlier))
-    return replace(answer, answer=render_text(sentences), citations=citations, sentences=sentences)
+    short = answer.short_answer
+    if short and short["citation"] not in renumbered:
+        short = None  # its citation was left out
+    elif short:  # its citation numbers follow the sentences
+        rivals = [{**r, "citation": renumbered[r["citation"]]} for r in short.get("disagreeing") or []
+                  if r["citation"] in renumbered]
+        short = {**{k: v for k, v in short.items() if k != "disagreeing"}, "citation": renumbered[short["citation"]],
+                 **({"disagreeing": rivals} if rivals else {})}
+    return replace(answer, answer=answer_text(sentences, short), citations=citations, sentences=sentences,
+                   short_answer=short)
 
 
 def earlier_lead() -> str:

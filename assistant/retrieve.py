@@ -12,6 +12,7 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
+from . import reader
 from .lexical import term_set, terms, words
 from .question import (NAME_WORD_RE, SPEECH_VERBS, asked_for, counted_noun, has_answer_type, said_about, subject_of,
                        surnames_in, value_owner)
@@ -19,6 +20,10 @@ from .models import SpanEmbedding
 from .store import Store, StoredSentence
 
 CANDIDATES = 20  # each retriever's depth before fusion
+# The question kinds an entity label answers: with TYPING "entity" the parse's labels type them, with "hybrid"
+# the question rules still do where they read a kind, and the parse where they read none.
+ENTITY_KINDS = {"money", "percent", "number", "year", "date", "place", "person", "name", "event"}
+TYPING = __import__("os").environ.get("ASSISTANT_TYPING", "hybrid")
 
 
 @dataclass
@@ -114,6 +119,7 @@ class Evidence:
     topic_names: frozenset = frozenset()  # for name questions: names so common they are the articles' topic
     said: tuple | None = None  # "What did *Kessling* say about *the consultation*?": (surname, topic terms)
     question: str = ""  # as asked (its interrogative is matched against "has not said how long ...")
+    asked: reader.Asked = field(default_factory=reader.Asked)  # the entity labels that answer it (reader.py)
 
 
 class DenseRetriever(BaseRetriever):
@@ -195,8 +201,14 @@ class Retriever:
         qterms = set(terms(question))
         qwords = set(words(question))
         kind, asking = asked_for(question)
+        reading = self.asked(question)
+        if reading.labels and (kind is None or (TYPING == "entity" and kind in ENTITY_KINDS)):
+            kind = "entity"  # typed by the stored entities of the labels the parse asks for
+        elif TYPING == "entity" and kind in ENTITY_KINDS:
+            kind = None
         # names many passages carry are the corpus topic, not what is asked for
-        topic = frozenset(self._topic_names(passages)) if kind in ("name", "event", "person") else frozenset()
+        topic = (frozenset(self._topic_names(passages)) if kind in ("name", "event", "person", "entity")
+                 else frozenset())
         idf = self.store.lexical.idf(list(qterms))
         total = sum(idf.values()) or 1.0
         df = self.store.lexical.doc_freq(list(qterms))
@@ -222,7 +234,8 @@ class Retriever:
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)
                 novelty = len(sterms - qterms) / max(len(sterms), 1)
-                typed = has_answer_type(kind, sentence, qwords, topic, surnames.get(p.doc_id, frozenset()))
+                typed = (self.holds_asked(reading, p.doc_id, s.start, s.end, topic) if kind == "entity" else
+                         has_answer_type(kind, sentence, qwords, topic, surnames.get(p.doc_id, frozenset())))
                 score = (dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
                          + self.TYPE_WEIGHT * typed - self.ECHO_PENALTY * (novelty < 0.4))
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
@@ -242,7 +255,21 @@ class Retriever:
                 absent = subject
         return Evidence(hits, kind, qwords, unseen_names, unseen_words if qterms else 1.0, specific,
                         {t: idf[t] / total for t in qterms}, frozenset(terms(value_owner(question, asking))),
-                        frozenset(focus), absent, topic, self._said(question), question)
+                        frozenset(focus), absent, topic, self._said(question), question, reading)
+
+    def asked(self, question: str) -> reader.Asked:
+        """What the question asks for, read from its parse (unlisted head nouns mapped by this embedder)."""
+        return reader.asked(question, self._embed_words)
+
+    def _embed_words(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.get_text_embedding_batch(list(texts))
+
+    def holds_asked(self, asked: reader.Asked, doc_id: str, start: int, end: int,
+                    topic: frozenset = frozenset()) -> bool:
+        """The span holds a stored entity that answers the question (of an asked label, new to it, not the
+        articles' topic)."""
+        return any(asked.weight(e) > 0 and not (e.label in reader.NAMES and set(words(e.text)) <= topic)
+                   for e in self.store.entities_in(doc_id, start, end))
 
     def _typed_by_speaker(self, hits: list[SentenceHit], qwords: set[str], topic: frozenset[str],
                           surnames: dict[str, frozenset[str]]) -> None:
@@ -334,8 +361,10 @@ class Retriever:
         surnames = surnames_in(text) if evidence.kind == "person" else frozenset()
         candidates = [(abs(i - at), s, pid) for i, (s, pid) in enumerate(around)
                       if 0 < abs(i - at) <= reach
-                      and has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words,
-                                         evidence.topic_names, surnames)
+                      and (self.holds_asked(evidence.asked, s.doc_id, s.start, s.end, evidence.topic_names)
+                           if evidence.kind == "entity" else
+                           has_answer_type(evidence.kind, text[s.start : s.end], evidence.question_words,
+                                           evidence.topic_names, surnames))
                       and evidence.specific_terms & term_set(text[s.start : s.end])]  # still on the question
         if not candidates:
             return None

@@ -1,0 +1,171 @@
+"""The reader: what a question asks for (from its parse), the short answer voted from the best sentences, and
+sources that give different figures. End-to-end tests use the real model and real Chroma in a temporary store."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.analyse import Entity
+from assistant.reader import KIN_WEIGHT, Asked, asked, noun_labels, vote
+from assistant.retrieve import SentenceHit
+
+
+@pytest.mark.parametrize("question, wh, labels", [
+    ("Which company announced it would cut 10,000 jobs?", "which", {"ORG"}),
+    ("What is the capital of France?", "what", {"GPE"}),
+    ("In which city did the summit take place?", "which", {"GPE"}),
+    ("What was the name of the hurricane that hit Florida?", "what", {"EVENT"}),
+    ("Which streaming service raised its prices?", "which", None),  # "service": by the embedder, if at all
+    ("How many people died in the floods?", "how many", {"CARDINAL"}),
+    ("How much did the bridge cost?", "how much", {"MONEY"}),
+    ("When did Rubio arrive in Munich?", "when", {"DATE"}),
+    ("Where was the quarry?", "where", {"GPE", "LOC", "FAC"}),
+    ("Who won the French Open?", "who", {"PERSON", "ORG"}),
+    ("What percentage of voters backed it?", "what", {"PERCENT"}),
+])
+def test_the_parse_tells_what_is_asked(question, wh, labels):
+    a = asked(question)
+    assert a.wh == wh
+    if labels is not None:
+        assert labels <= set(a.labels)
+
+
+@pytest.mark.parametrize("question", ["What did Rubio say about Iran?", "Why did the talks fail?",
+                                      "How did the union respond?", "Is the bridge open?"])
+def test_sentence_questions_ask_for_no_entity(question):
+    assert asked(question).labels == ()
+
+
+def test_who_is_a_named_person_asks_for_a_role_not_a_name():
+    assert asked("Who is Ali Shamkhani?").labels == ()
+    assert "PERSON" in asked("Who is the mayor of Eastvale?").labels
+
+
+def test_an_unlisted_noun_takes_the_labels_of_the_closest_listed_one():
+    def embed(texts):  # "carmaker" lies next to "company"; "sandwich" next to nothing
+        def vec(t):
+            if t in ("carmaker", "company"):
+                return np.array([1.0, 0.0, 0.0])
+            if t == "sandwich":
+                return np.array([0.0, 0.0, 1.0])
+            return np.array([0.0, 1.0, 0.0])
+        return [vec(t) for t in texts]
+
+    assert "ORG" in noun_labels("carmaker", embed)
+    assert noun_labels("sandwich", embed) == ()
+    assert noun_labels("carmaker") == ()  # without an embedder, only the table
+
+
+def _hit(doc, start, end, score):
+    return SentenceHit(doc, start, end, np.zeros(3, np.float32), score, 0.5, 0.5, 1, score)
+
+
+def _entity(text, label, words, after=0):
+    start = text.index(words, after)
+    return Entity(label, start, start + len(words), words)
+
+
+def test_votes_sum_across_articles_and_skip_what_the_question_names():
+    texts = {"a": "Brennick Aggregates runs the site, said Ford.", "b": "The site is run by Brennick Aggregates.",
+             "c": "Tenmoor Quarry Ltd owns the land."}
+    ents = {"a": [_entity(texts["a"], "ORG", "Brennick Aggregates"), _entity(texts["a"], "PERSON", "Ford")],
+            "b": [_entity(texts["b"], "ORG", "Brennick Aggregates")],
+            "c": [_entity(texts["c"], "ORG", "Tenmoor Quarry Ltd")]}
+    hits = [_hit("c", 0, len(texts["c"]), 0.80), _hit("a", 0, len(texts["a"]), 0.78),
+            _hit("b", 0, len(texts["b"]), 0.76)]
+    q = Asked("which", "company", ("ORG",), frozenset({"which", "company", "runs", "the", "site"}))
+    found = vote(hits, q, lambda d, s, e: [x for x in ents[d] if s <= x.start and x.end <= e], texts.__getitem__)
+    # two articles beat one; a PERSON counts at half weight (small models tag unfamiliar companies as people)
+    assert [c.text for c in found] == ["Brennick Aggregates", "Tenmoor Quarry Ltd", "Ford"]
+    assert found[0].doc_ids == {"a", "b"}
+    assert found[2].votes == pytest.approx(found[0].mentions[0].weight * KIN_WEIGHT)
+    q_named = Asked("which", "company", ("ORG",), frozenset({"which", "company", "brennick", "aggregates"}))
+    found = vote(hits, q_named, lambda d, s, e: [x for x in ents[d] if s <= x.start and x.end <= e],
+                 texts.__getitem__)
+    assert [c.text for c in found] == ["Tenmoor Quarry Ltd", "Ford"]
+
+
+def test_a_short_name_folds_into_the_longer_one_and_counts_need_a_number():
+    texts = {"a": "Ford Motor said on Monday that Ford would recall several cars and 300 trucks."}
+    ents = {"a": [_entity(texts["a"], "ORG", "Ford Motor"), _entity(texts["a"], "ORG", "Ford", after=5),
+                  _entity(texts["a"], "CARDINAL", "several"), _entity(texts["a"], "CARDINAL", "300")]}
+    look = lambda d, s, e: [x for x in ents[d] if s <= x.start and x.end <= e]  # noqa: E731
+    hits = [_hit("a", 0, len(texts["a"]), 0.9)]
+    orgs = vote(hits, Asked("which", "company", ("ORG",), frozenset({"which"})), look, texts.__getitem__)
+    assert [(c.text, len(c.mentions)) for c in orgs] == [("Ford Motor", 2)]
+    counts = vote(hits, Asked("how many", "", ("CARDINAL",), frozenset({"how", "many"})), look, texts.__getitem__)
+    assert [c.text for c in counts] == ["300"]
+
+
+QUARRY = """Carrow Hill quarry collapse: crews search for missing workers
+
+Published: 2026-03-09
+
+Rescue crews at the Carrow Hill quarry searched through the night after a wall of rock gave way last Friday.
+The quarry is operated by Brennick Aggregates, a company based in Tenmoor.
+Officials said 12 children were evacuated from the nearby school as a precaution.
+"""
+
+QUARRY_2 = """Carrow Hill: school evacuation larger than first reported
+
+Published: 2026-03-10
+
+Emergency services now say 17 children were evacuated from the school near the Carrow Hill quarry.
+The collapse was the worst at the site in two decades, according to the county council.
+"""
+
+
+@pytest.fixture(scope="module")
+def quarry(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quarry")
+    (folder / "collapse.txt").write_text(QUARRY, encoding="utf-8")
+    (folder / "evacuation.txt").write_text(QUARRY_2, encoding="utf-8")
+    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp("quarry-store")))
+    a.ingest([folder])
+    yield a
+    a.close()
+
+
+def _check_short(answer, assistant):
+    short = answer.short_answer
+    text = assistant.store.article_text(short["doc_id"])
+    assert text[short["start"]:short["end"]] == short["text"]
+    cited = answer.citations[short["citation"] - 1]
+    assert cited.doc_id == short["doc_id"] and cited.start <= short["start"] and short["end"] <= cited.end
+    assert answer.answer.startswith(short["shown"])
+
+
+def test_the_answer_leads_with_the_entity_asked_for(quarry):
+    answer = quarry.ask("Which company operates the Carrow Hill quarry?", as_of="2026-03-11")
+    assert not answer.abstained
+    assert answer.short_answer["text"] == "Brennick Aggregates"
+    _check_short(answer, quarry)
+    assert json.loads(json.dumps(answer.to_dict()))["short_answer"]["text"] == "Brennick Aggregates"
+
+
+def test_a_relative_date_is_answered_with_the_day_it_names(quarry):
+    answer = quarry.ask("When did the rock wall at Carrow Hill quarry give way?", as_of="2026-03-11")
+    assert not answer.abstained
+    assert answer.short_answer["text"] == "last Friday"
+    assert answer.short_answer["shown"] == "last Friday (6 March 2026)"
+    _check_short(answer, quarry)
+
+
+def test_sources_giving_different_figures_are_both_given_and_marked(quarry):
+    answer = quarry.ask("How many children were evacuated from the school near Carrow Hill quarry?",
+                        as_of="2026-03-11")
+    assert not answer.abstained
+    short = answer.short_answer
+    figures = {short["text"]} | {r["text"] for r in short.get("disagreeing", [])}
+    assert figures == {"12", "17"}
+    for rival in short["disagreeing"]:
+        cited = answer.citations[rival["citation"] - 1]
+        assert cited.doc_id != short["doc_id"] and cited.start <= rival["start"] < rival["end"] <= cited.end
+    assert "(the sources disagree)" in answer.answer
+
+
+def test_a_why_question_keeps_a_sentence_answer(quarry):
+    answer = quarry.ask("Why were children evacuated from the school?", as_of="2026-03-11")
+    assert answer.short_answer is None
