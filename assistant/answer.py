@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
+from . import abstain, reader
 from .errors import AssistantError
 from .lexical import term_set
-from . import abstain, reader
 from .question import interrogative, said_unknown
 from .retrieve import Evidence, Passage, Retriever, SentenceHit
 from .settings import PROMPTS_DIR
@@ -98,7 +98,7 @@ class Answer:
         }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> str:
     """Load a prompt template from prompts/ by name."""
     path = PROMPTS_DIR / f"{name}.txt"

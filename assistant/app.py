@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import gradio as gr
 
-from .answer import Answer, Citation
+from .answer import Answer, Citation, load_prompt
 from .core import Assistant
 from .dates import display_date, is_iso, table_date
 from .errors import AssistantError
@@ -61,6 +61,7 @@ CSS = """
 .whole-article > summary { cursor: pointer; font-size: var(--text-sm); color: var(--color-accent); margin-top: 6px; }
 .article-text { white-space: pre-wrap; line-height: 1.5; max-height: 70vh; overflow-y: auto; margin: 6px 0 0;
   padding: 8px; border-top: 1px solid var(--border-color-primary); }
+.short-answer { font-weight: 800; text-decoration: underline; }
 .article-text mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
 .page-error { color: #b91c1c; }
 .not-answer { font-weight: 700; color: #b45309; margin: 0 0 8px; }
@@ -102,6 +103,16 @@ def stream_reply(answer: Answer, turn: int) -> Iterator[str]:
         yield md_text(answer.answer) + (note if answer.closest else "")
         return
     done: list[str] = []
+    short = answer.short_answer
+    if short:  # the entity asked for, first, with its citation; a rival figure with its outlet
+        lead = f"**{md_text(short['shown'])}** {markers(turn, [short['citation']])}"
+        for rival in short.get("disagreeing") or []:
+            lead += (f"; **{md_text(rival['shown'])}** according to {md_text(rival['source'] or 'another article')} "
+                     f"{markers(turn, [rival['citation']])}")
+        if short.get("disagreeing"):
+            lead += " " + md_text(load_prompt("sources_disagree"))
+        done.append(lead + "\n\n")
+        yield done[0]
     for k, sentence in enumerate(answer.sentences):
         lead = earlier_lead() + " " if sentence.earlier and not (k and answer.sentences[k - 1].earlier) else ""
         words = (lead + sentence.text).split()
@@ -139,7 +150,28 @@ def _context(text: str, start: int, end: int) -> tuple[str, str]:
     return before, after
 
 
-def _citation_card(c: Citation, article_text: str, turn: int) -> str:
+def _marked_quote(c: Citation, spans: list[tuple[int, int]]) -> str:
+    """The quote, escaped, with the short answer's span(s) inside it set in bold."""
+    out, at = [], c.start
+    for start, end in sorted(spans):
+        if c.start <= start < end <= c.end and start >= at:
+            out += [_h(c.quote[at - c.start : start - c.start]), '<strong class="short-answer">',
+                    _h(c.quote[start - c.start : end - c.start]), "</strong>"]
+            at = end
+    out.append(_h(c.quote[at - c.start :]))
+    return "".join(out)
+
+
+def _short_spans(answer: Answer) -> dict[int, list[tuple[int, int]]]:
+    """The short answer's spans by the citation that holds them."""
+    short = answer.short_answer
+    found: dict[int, list[tuple[int, int]]] = {}
+    for s in ([short] + list(short.get("disagreeing") or [])) if short else []:
+        found.setdefault(s["citation"], []).append((s["start"], s["end"]))
+    return found
+
+
+def _citation_card(c: Citation, article_text: str, turn: int, spans: list[tuple[int, int]] | None = None) -> str:
     before, after = _context(article_text, c.start, c.end)
     url = _safe_url(c.url)
     title = _h(c.title or c.doc_id)
@@ -150,7 +182,7 @@ def _citation_card(c: Citation, article_text: str, turn: int) -> str:
         f'<div class="cite-meta"><span class="cite-n">[{c.n}]</span>{_h(c.source or "Unknown outlet")} · '
         f'{_h(display_date(c.published))}</div>'
         f'<div class="cite-title">{title}</div>'
-        f'<p class="cite-context">{_h(before)}<mark>{_h(c.quote)}</mark>{_h(after)}</p>'
+        f'<p class="cite-context">{_h(before)}<mark>{_marked_quote(c, spans or [])}</mark>{_h(after)}</p>'
         f'<div class="cite-where">{_h(c.doc_id)}, characters {c.start}–{c.end}</div>'
         f'{whole_article(article_text, c.start, c.end)}</article>'
     )
@@ -184,6 +216,7 @@ def evidence_html(answer: Answer, article_text: Callable[[str], str], turn: int)
                 '<p class="not-answer">No answer in the articles.</p>')
         return f'<div class="evidence abstained">{head}{lead}{cards}</div>'
     by_n = {c.n: c for c in answer.citations}
+    spans = _short_spans(answer)
     claims = []
     for i, sentence in enumerate(answer.sentences, start=1):
         cited = [by_n[n] for n in sentence.citations if n in by_n]
@@ -194,7 +227,7 @@ def evidence_html(answer: Answer, article_text: Callable[[str], str], turn: int)
         elif any(s.disputes == i for s in answer.sentences):
             tag += ' · <span class="disputed">disputed below: sources disagree</span>'
 
-        cards = "".join(_citation_card(c, article_text(c.doc_id), turn) for c in cited)
+        cards = "".join(_citation_card(c, article_text(c.doc_id), turn, spans.get(c.n)) for c in cited)
         claims.append(f'<section class="claim"><p class="claim-head">Answer sentence {i}{tag}</p>{cards}</section>')
     return f'<div class="evidence">{head}{"".join(claims)}</div>'
 

@@ -79,8 +79,8 @@ NAMES = {"PERSON", "ORG", "GPE", "NORP"}  # names that, made only of the article
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "how", "why"}
 _NAMING_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the storm": the storm is asked for
 _NUMERAL_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                         r"forty|fifty|hundred|thousand|million|billion|dozens?)\b", re.I)
-_LEADING_RE = re.compile(r"^(the|a|an)\s+", re.I)
+                         r"forty|fifty|hundred|thousand|million|billion|dozens?)\b", re.IGNORECASE)
+_LEADING_RE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class Asked:
     head: str = ""
     labels: tuple[str, ...] = ()
     words: frozenset = frozenset()  # the question's words: an entity made only of them is not an answer
+    names: frozenset = frozenset()  # the words of the question's proper names: an entity naming one is no answer
 
     @property
     def kin(self) -> tuple[str, ...]:
@@ -117,6 +118,8 @@ class Asked:
             return False
         if entity.label == "PERSON":  # judged by the surname: "President Trump" is not new when Trump is asked about
             return ws[-1] not in self.words
+        if entity.label in NAMES | {"FAC", "LOC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"} and set(ws) & self.names:
+            return False  # "Bloomberg News" does not answer "Who interviewed Rubio for Bloomberg?"
         return any(w not in self.words for w in ws)
 
 
@@ -125,28 +128,30 @@ def asked(question: str, embed=None) -> Asked:
     noun to the closest listed one; without it, only listed nouns are read."""
     doc = parse(question)
     qwords = frozenset(words(question))
+    names = frozenset(w for t in doc if t.pos_ == "PROPN" for w in words(t.text))
     tokens = list(doc)
     wh_at = next((i for i, t in enumerate(tokens) if t.lower_ in _WH and t.tag_ in ("WDT", "WP", "WP$", "WRB")), None)
     if wh_at is None:
-        return Asked(words=qwords)  # a yes/no question or a request: a sentence answer
+        return Asked(words=qwords, names=names)  # a yes/no question or a request: a sentence answer
     wh_token = tokens[wh_at]
     wh = wh_token.lower_
     if wh == "how":
         nxt = tokens[wh_at + 1] if wh_at + 1 < len(tokens) else None
         wh = f"how {nxt.lower_}" if nxt is not None else "how"
         counted = nxt.head if nxt is not None and nxt.dep_ == "amod" and nxt.head.pos_ == "NOUN" else None
-        return Asked(wh, counted.lemma_.lower() if counted is not None else "", WH_LABELS.get(wh, ()), qwords)
+        head = counted.lemma_.lower() if counted is not None else ""  # "how many *people*"
+        return Asked(wh, head, WH_LABELS.get(wh, ()), qwords, names)
     if wh in ("why",):
-        return Asked(wh, "", (), qwords)
+        return Asked(wh, "", (), qwords, names)
     if wh in ("who", "whom", "whose") and _identity(doc, wh_token):
-        return Asked("who is", "", (), qwords)  # "Who is Ali Shamkhani?": a role, not a name
+        return Asked("who is", "", (), qwords, names)  # "Who is Ali Shamkhani?": a role, not a name
     if wh in WH_LABELS:
-        return Asked(wh, "", WH_LABELS[wh], qwords)
+        return Asked(wh, "", WH_LABELS[wh], qwords, names)
     head = _head_noun(tokens, wh_at)
     if head is None:
-        return Asked(wh, "", (), qwords)  # "What did Rubio say?": a sentence answer
+        return Asked(wh, "", (), qwords, names)  # "What did Rubio say?": a sentence answer
     lemma = head.lemma_.lower()
-    return Asked(wh, lemma, noun_labels(lemma, embed), qwords)
+    return Asked(wh, lemma, noun_labels(lemma, embed), qwords, names)
 
 
 def _identity(doc, wh_token) -> bool:

@@ -14,9 +14,18 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from . import reader
 from .lexical import term_set, terms, words
-from .question import (NAME_WORD_RE, SPEECH_VERBS, asked_for, counted_noun, has_answer_type, said_about, subject_of,
-                       surnames_in, value_owner)
 from .models import SpanEmbedding
+from .question import (
+    NAME_WORD_RE,
+    SPEECH_VERBS,
+    asked_for,
+    counted_noun,
+    has_answer_type,
+    said_about,
+    subject_of,
+    surnames_in,
+    value_owner,
+)
 from .store import Store, StoredSentence
 
 CANDIDATES = 20  # each retriever's depth before fusion
@@ -72,12 +81,12 @@ _REJOINDER_RE = re.compile(r"^\W*(but|however|yet)\b|^.{0,80}?\b(disputes|disput
                            r"denying|contradicts|contradicted|rejects|rejected|refutes|refuted|countered)\b|"
                            + r"\b(that|this|those|these) (figures?|numbers?|estimates?|counts?|claims?|tally|total|"
                            r"account)\b(?! of\b)|\bputs? (the|its|their) (figure|number|total|count|toll|tally) at\b",
-                           re.I)  # "X disputes that figure", "Ridgeline Air put the figure at 118."
+                           re.IGNORECASE)  # "X disputes that figure", "Ridgeline Air put the figure at 118."
 
 
 # A quote attributed only to a pronoun: '"...," he said.' / '..., she added.'
 _PRONOUN_SPEAKER_RE = re.compile(r"[,.!?\"”]\s*[\"”]?\s*(he|she|they) (said|says|added|told \w+|argued|warned|noted|"
-                                 r"explained|insisted|complained|wrote)\W*$", re.I)
+                                 r"explained|insisted|complained|wrote)\W*$", re.IGNORECASE)
 # A sentence naming who is speaking: "Kessling said ...", "..., said board chair Lorraine Petch."
 # A sentence that is all quotation, continuing the quote before it: '"That problem does not go away."'
 _BARE_QUOTE_RE = re.compile(r"^\s*[\"“][^\"“”]*[\"”]\s*$")

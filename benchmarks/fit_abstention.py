@@ -28,7 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SLICE = Path(__file__).resolve().parents[2] / "shared" / "realtimeqa-dev"
+# ../shared/realtimeqa-dev beside the project (read there, never copied)
+SLICE = next((p for p in (ROOT.parent / "shared" / "realtimeqa-dev", Path("/work/shared/realtimeqa-dev"))
+              if p.exists()), ROOT.parent / "shared" / "realtimeqa-dev")
 sys.path.insert(0, str(ROOT))
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.app import ChatPage, evidence_html, md_text, panel
+from assistant.app import ChatPage, evidence_html, md_text, panel, stream_reply
 
 QUESTION = "What topics did Rubio say talks with Iran must include?"
 FOLLOW_UP = "And what did Iran say about that?"
@@ -42,7 +42,9 @@ def gradio_history(*turns: tuple[str, str]) -> list[dict]:
 
 
 def marked_quotes(evidence: str) -> list[str]:
-    return [html.unescape(m) for m in MARK_RE.findall(evidence)]
+    """The highlighted quotes, as text (the short answer inside one is set in <strong>; article text is escaped,
+    so any tag is the page's own)."""
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in MARK_RE.findall(evidence)]
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,26 @@ def test_evidence_says_when_sources_disagree():
     assert "disputes answer sentence 1" in evidence and "disputed below" in evidence
     plain = Answer("q", "Q. [1]", False, [c1], [AnswerSentence(c1.quote, [1])])
     assert 'class="disputed"' not in evidence_html(plain, lambda _: c1.quote, turn=1)
+
+
+def test_short_answer_leads_the_reply_and_is_set_in_bold_inside_its_quote():
+    quote = "Officials said 12 children were evacuated."
+    c1 = Citation(1, "a", "T", "Courier", "", "", quote, 10, 10 + len(quote))
+    c2 = Citation(2, "b", "T", "Gazette", "", "", "Now 17 children <b>were</b> evacuated.", 0, 38)
+    short = {"text": "12", "shown": "12", "label": "CARDINAL", "doc_id": "a", "start": 25, "end": 27, "citation": 1,
+             "disagreeing": [{"text": "17", "shown": "17", "label": "CARDINAL", "doc_id": "b", "start": 4, "end": 6,
+                              "citation": 2, "source": "Gazette"}]}
+    answer = Answer("How many children?", "...", False, [c1, c2],
+                    [AnswerSentence(quote, [1]), AnswerSentence(c2.quote, [2])], short_answer=short)
+    texts = {"a": "x" * 10 + quote, "b": c2.quote}
+    evidence = evidence_html(answer, texts.__getitem__, turn=2)
+    assert '<strong class="short-answer">12</strong>' in evidence
+    assert '<strong class="short-answer">17</strong>' in evidence
+    assert "&lt;b&gt;were&lt;/b&gt;" in evidence  # the article's own markup stays text
+    assert marked_quotes(evidence)[:2] == [quote, c2.quote]
+    reply = list(stream_reply(answer, turn=2))[-1]
+    assert reply.startswith("**12** ") and "**17** according to Gazette" in reply
+    assert "sources disagree" in reply.split("\n\n")[0]
 
 
 def test_evidence_links_only_web_urls():

@@ -91,7 +91,7 @@ def test_a_short_name_folds_into_the_longer_one_and_counts_need_a_number():
     texts = {"a": "Ford Motor said on Monday that Ford would recall several cars and 300 trucks."}
     ents = {"a": [_entity(texts["a"], "ORG", "Ford Motor"), _entity(texts["a"], "ORG", "Ford", after=5),
                   _entity(texts["a"], "CARDINAL", "several"), _entity(texts["a"], "CARDINAL", "300")]}
-    look = lambda d, s, e: [x for x in ents[d] if s <= x.start and x.end <= e]  # noqa: E731
+    look = lambda d, s, e: [x for x in ents[d] if s <= x.start and x.end <= e]
     hits = [_hit("a", 0, len(texts["a"]), 0.9)]
     orgs = vote(hits, Asked("which", "company", ("ORG",), frozenset({"which"})), look, texts.__getitem__)
     assert [(c.text, len(c.mentions)) for c in orgs] == [("Ford Motor", 2)]
