@@ -1,42 +1,75 @@
-import numpy as np
+"""The abstention model: features read off the evidence, a class-balanced logistic fit, and the rules beside it."""
 
-from assistant.answer import confidence
-from assistant.calibrate import Example, fit, with_rules
+import numpy as np
+import pytest
+
+from assistant import abstain
+from assistant.answer import Composer, confidence
+from assistant.calibrate import fit
+from assistant.reader import Asked, Candidate
 from assistant.retrieve import Evidence, SentenceHit
 
 
-def _evidence(score: float, unseen_names: float = 0.0) -> Evidence:
-    hit = SentenceHit("d", 0, 1, np.zeros(3, np.float32), score, 0.0, 0.0, 1, score)
-    return Evidence([hit], None, set(), unseen_names, 0.0)
+def _evidence(score: float, unseen_names: float = 0.0, labels=()) -> Evidence:
+    hit = SentenceHit("d", 0, 1, np.zeros(3, np.float32), score, 0.3, 0.5, 1, score)
+    return Evidence([hit], None, set(), unseen_names, 0.0, asked=Asked(labels=labels))
 
 
-def test_fit_threshold_separates_answerable_from_unanswerable():
-    examples = [Example(f"a{i}", True, _evidence(0.9 + i / 100)) for i in range(5)]
-    examples += [Example(f"u{i}", False, _evidence(0.3 + i / 100)) for i in range(5)]
-    result = fit(examples)
-    assert result["balanced_accuracy"] == 1.0
-    for e in examples:
-        assert (confidence(e.evidence, result) >= result["threshold"]) == e.answerable
+def _row(score, right, unseen_names=0.0, ruled_out=False, candidates=()):
+    return {"features": abstain.features(_evidence(score, unseen_names, ("ORG",)), list(candidates)),
+            "right": right, "answerable": right, "ruled_out": ruled_out}
 
 
-def test_fit_uses_unseen_names_when_scores_overlap():
-    # Same sentence scores; only the unanswerable questions name things no article mentions.
-    examples = [Example(f"a{i}", True, _evidence(0.8 + i / 100)) for i in range(5)]
-    examples += [Example(f"u{i}", False, _evidence(0.8 + i / 100, unseen_names=0.5)) for i in range(5)]
-    result = fit(examples)
-    assert result["unseen_name_weight"] > 0
-    assert result["balanced_accuracy"] == 1.0
+def test_features_are_read_off_the_evidence_and_the_candidates():
+    c = [Candidate("Acme", "ORG", 2.0), Candidate("Bolt", "ORG", 0.5)]
+    f = abstain.features(_evidence(0.8, unseen_names=0.25, labels=("ORG",)), c)
+    assert set(f) == set(abstain.FEATURES)
+    assert f["best_score"] == 0.8 and f["unseen_names"] == 0.25
+    assert f["expects_entity"] == 1.0 and f["entity_found"] == 1.0
+    assert f["support"] == 2.0 and f["support_share"] == pytest.approx(0.8)
+    assert abstain.features(Evidence([], None, set(), 0.0, 1.0), [])["best_score"] == 0.0
 
 
-def test_with_rules_counts_what_the_rules_rule_out():
-    examples = [Example(f"a{i}", True, _evidence(0.9)) for i in range(4)]
-    examples += [Example(f"u{i}", False, _evidence(0.3)) for i in range(2)]
-    examples += [Example(f"r{i}", False, _evidence(0.9), ruled_out=True) for i in range(2)]
-    params = {"coverage_weight": 0, "unseen_name_weight": 0, "unseen_word_weight": 0, "threshold": 0.6}
-    report = with_rules(examples, params)
-    assert report["ruled_out"] == {"answerable": 0, "unanswerable": 2}
-    assert report["balanced_accuracy"] == 1.0  # the threshold catches two, the rules the other two
-    assert fit(examples)["balanced_accuracy"] < 1.0  # the threshold alone cannot
+def test_fit_separates_right_answers_from_wrong_ones():
+    rows = [_row(0.9 + i / 100, True) for i in range(6)] + [_row(0.3 + i / 100, False) for i in range(6)]
+    model = fit(rows)
+    assert model["model"] == "logistic" and model["balanced_accuracy"] == 1.0
+    for r in rows:
+        assert (abstain.probability(r["features"], model) >= model["threshold"]) == r["right"]
+    assert model["weights"]["best_score"] > 0
+
+
+def test_fit_learns_that_unseen_names_mean_no_answer_when_scores_overlap():
+    rows = [_row(0.8 + i / 100, True) for i in range(6)]
+    rows += [_row(0.8 + i / 100, False, unseen_names=0.5) for i in range(6)]
+    model = fit(rows)
+    assert model["weights"]["unseen_names"] < 0
+    assert model["balanced_accuracy"] == 1.0
+
+
+def test_questions_the_rules_rule_out_are_left_out_of_the_fit_but_counted():
+    rows = [_row(0.9, True) for _ in range(4)] + [_row(0.3, False) for _ in range(4)]
+    rows += [_row(0.9, False, ruled_out=True) for _ in range(3)]  # would confuse the fit if kept
+    model = fit(rows)
+    assert model["balanced_accuracy"] == 1.0
+    assert model["with_answer_rules"]["ruled_out"] == {"answerable": 0, "unanswerable": 3}
+    assert model["with_answer_rules"]["balanced_accuracy"] == 1.0
+
+
+def test_fit_needs_both_kinds_of_question():
+    with pytest.raises(ValueError, match="both kinds"):
+        fit([_row(0.9, True) for _ in range(3)])
+
+
+def test_the_composer_uses_the_logistic_model_when_calibrated_with_one():
+    rows = [_row(0.9 + i / 100, True) for i in range(6)] + [_row(0.3 + i / 100, False) for i in range(6)]
+    model = fit(rows)
+    composer = Composer.__new__(Composer)
+    composer.calibration = model
+    assert composer.confidence(_evidence(0.95, labels=("ORG",)), []) > 0.5 > \
+        composer.confidence(_evidence(0.3, labels=("ORG",)), [])
+    composer.calibration = {"coverage_weight": 0, "unseen_name_weight": 0, "unseen_word_weight": 0, "threshold": 0}
+    assert composer.confidence(_evidence(0.7), []) == pytest.approx(0.7)  # an older, linear calibration
 
 
 def test_confidence_is_zero_without_evidence():
