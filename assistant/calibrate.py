@@ -35,7 +35,7 @@ def collect(set_files: list[Path], settings: Settings) -> list[dict]:
                          and (not q.facts or all(facts_found(answer.answer, q.facts))))
                 rows.append({"set": question_set.name, "id": q.id, "answerable": q.answerable,
                              "features": abstain.features(evidence, assistant.composer.candidates(evidence)),
-                             "ruled_out": answer.abstained, "right": bool(right)})
+                             "ruled_out": answer.abstained, "right": bool(right), "confidence": answer.confidence})
             assistant.close()
     return rows
 
