@@ -62,12 +62,13 @@ def probability(values: dict[str, float], model: dict) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def fit(rows: list[dict[str, float]], labels: list[bool], l2: float = 1.0, iterations: int = 50) -> dict:
+def fit(rows: list[dict[str, float]], labels: list[bool], l2: float = 1.0, iterations: int = 50,
+        names: tuple[str, ...] = FEATURES) -> dict:
     """Class-balanced, L2-regularised logistic regression by Newton's method; features standardised first.
 
     Returns the model dict (features, mean, scale, weights, bias, threshold 0.5) with its balanced accuracy on
     the rows it was fitted on."""
-    names = list(FEATURES)
+    names = list(names)
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
     y = np.array(labels, dtype=float)
     if len(set(labels)) < 2:

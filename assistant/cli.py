@@ -281,13 +281,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, open_browser: 
 @cli.command()
 @click.option("--set", "set_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Question set(s) to fit on (default evals/calibration.yaml).")
+@click.option("--model", type=click.Choice(["linear", "logistic"]), default="linear", show_default=True,
+              help="The abstention rule to fit (logistic: over the reader's features too; see calibrate.py).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def calibrate(ctx: click.Context, set_paths: tuple[Path, ...], as_json: bool) -> None:
-    """Fit the abstention model on answerable and unanswerable questions."""
+def calibrate(ctx: click.Context, set_paths: tuple[Path, ...], model: str, as_json: bool) -> None:
+    """Fit the abstention rule on answerable and unanswerable questions."""
     from .calibrate import calibrate as fit_calibration
 
-    result = fit_calibration(list(set_paths) or None, _settings(ctx))
+    result = fit_calibration(list(set_paths) or None, _settings(ctx), model=model)
     if as_json:
         _emit(result)
     else:

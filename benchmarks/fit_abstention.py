@@ -125,7 +125,8 @@ def fit(args) -> None:
     from assistant.calibrate import fit as fit_model
 
     train = [r for r in fit_rows if not r["ruled_out"]]
-    model = fit_model(fit_rows, l2=args.l2)
+    model = fit_model(fit_rows, l2=args.l2, names=tuple(args.features.split(",")) if args.features else
+                      abstain.FEATURES, label=args.label)
     current = load_calibration()
 
     def under(m):
@@ -157,6 +158,8 @@ def main() -> int:
     p.add_argument("--check-weeks", default="")
     p.add_argument("--cache", default="/tmp/rtqa-reader")
     p.add_argument("--l2", type=float, default=1.0)
+    p.add_argument("--label", default="right", choices=["right", "answerable"], help="fit: what the model predicts")
+    p.add_argument("--features", default="", help="fit: a comma-separated subset of abstain.FEATURES")
     p.add_argument("--no-calibration-set", action="store_true")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()

@@ -5,7 +5,7 @@ import pytest
 
 from assistant import abstain
 from assistant.answer import Composer, confidence
-from assistant.calibrate import fit
+from assistant.calibrate import fit, fit_linear, linear_confidence
 from assistant.reader import Asked, Candidate
 from assistant.retrieve import Evidence, SentenceHit
 
@@ -75,3 +75,20 @@ def test_the_composer_uses_the_logistic_model_when_calibrated_with_one():
 def test_confidence_is_zero_without_evidence():
     assert confidence(Evidence([], None, set(), 0.0, 0.0), {"coverage_weight": 1, "unseen_name_weight": 1,
                                                           "unseen_word_weight": 1, "threshold": 0}) == 0.0
+
+
+def test_the_linear_rule_is_fitted_on_answerable_against_unanswerable():
+    rows = [_row(0.9 + i / 100, True) for i in range(5)] + [_row(0.3 + i / 100, False) for i in range(5)]
+    params = fit_linear(rows)
+    assert params["balanced_accuracy"] == 1.0
+    for r in rows:
+        assert (linear_confidence(r["features"], params) >= params["threshold"]) == r["answerable"]
+    assert params["with_answer_rules"]["balanced_accuracy"] == 1.0
+
+
+def test_the_linear_rule_uses_unseen_names_when_scores_overlap():
+    rows = [_row(0.8 + i / 100, True) for i in range(5)] + [_row(0.8 + i / 100, False, 0.5) for i in range(5)]
+    params = fit_linear(rows)
+    assert params["unseen_name_weight"] > 0 and params["balanced_accuracy"] == 1.0
+    # the same weights, read off the evidence by the composer
+    assert confidence(_evidence(0.8, 0.5), params) == pytest.approx(linear_confidence(rows[5]["features"], params))
