@@ -14,7 +14,7 @@ from assistant import Assistant, Settings
 from assistant.evaluate import BASELINE_FILE, baseline_entry, load_set, run_eval
 from assistant.settings import EVALS_DIR
 
-SETS = ["rubio", "harbor", "valley", "lakeside", "ridgeway"]
+SETS = ["rubio", "harbor", "valley", "lakeside", "ridgeway", "quarry"]
 
 
 def main() -> None:
