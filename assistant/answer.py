@@ -185,7 +185,7 @@ class Composer:
         if top.label in reader.NUMERIC:
             rival = next((c for c in candidates[1:] if c.label == top.label and c.doc_ids.isdisjoint(top.doc_ids)
                           and self._same_statement(c.best.hit, chosen) is not None
-                          and self._same_count(c, top, evidence)), None)
+                          and self._same_count(c, top, evidence) and self._same_time(c, top)), None)
             if rival is not None:
                 picked.append(rival)
         out = []
@@ -208,6 +208,15 @@ class Composer:
         text_a = self.store.article_text(a.doc_id)[a.start : a.end].lower()
         text_b = self.store.article_text(b.doc_id)[b.start : b.end].lower()
         return all(w in text_a and w in text_b for w in reader.words(evidence.asked.head))
+
+    def _same_time(self, rival: reader.Candidate, top: reader.Candidate) -> bool:
+        """Two reports of the same day (or of unknown dates) disagree; a figure reported days apart is an update,
+        which recency.date_answer gives as the newer report first and "Earlier reports said"."""
+        from .recency import EARLIER_DAYS, article_day
+
+        days = [article_day(a.published) if a else None
+                for a in (self.store.article(top.best.doc_id), self.store.article(rival.best.doc_id))]
+        return None in days or abs((days[0] - days[1]).days) < EARLIER_DAYS
 
     def _sentence_of(self, mention: reader.Mention) -> SentenceHit | None:
         """The citable sentence holding a mention: the read sentence itself, or its neighbour."""

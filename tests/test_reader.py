@@ -110,7 +110,7 @@ Officials said 12 children were evacuated from the nearby school as a precaution
 
 QUARRY_2 = """Carrow Hill: school evacuation larger than first reported
 
-Published: 2026-03-10
+Published: 2026-03-09
 
 Emergency services now say 17 children were evacuated from the school near the Carrow Hill quarry.
 The collapse was the worst at the site in two decades, according to the county council.
@@ -164,6 +164,19 @@ def test_sources_giving_different_figures_are_both_given_and_marked(quarry):
         cited = answer.citations[rival["citation"] - 1]
         assert cited.doc_id != short["doc_id"] and cited.start <= rival["start"] < rival["end"] <= cited.end
     assert "(the sources disagree)" in answer.answer
+
+
+def test_a_figure_reported_days_later_is_an_update_not_a_disagreement(tmp_path):
+    folder = tmp_path / "later"
+    folder.mkdir()
+    (folder / "collapse.txt").write_text(QUARRY, encoding="utf-8")
+    (folder / "evacuation.txt").write_text(QUARRY_2.replace("2026-03-09", "2026-03-11"), encoding="utf-8")
+    a = Assistant(settings=Settings(store=tmp_path / "store"))
+    a.ingest([folder])
+    answer = a.ask("How many children were evacuated from the school near Carrow Hill quarry?", as_of="2026-03-12")
+    a.close()
+    assert answer.short_answer["text"] == "17" and "disagreeing" not in answer.short_answer
+    assert "Earlier reports said" in answer.answer and "(the sources disagree)" not in answer.answer
 
 
 def test_a_why_question_keeps_a_sentence_answer(quarry):
