@@ -246,7 +246,7 @@ class Retriever:
                 typed = (self.holds_asked(reading, p.doc_id, s.start, s.end, topic) if kind == "entity" else
                          has_answer_type(kind, sentence, qwords, topic, surnames.get(p.doc_id, frozenset())))
                 score = (dense + self.OVERLAP_WEIGHT * overlap + self.RANK_WEIGHT / p.rank
-                         + self.TYPE_WEIGHT * typed - self.ECHO_PENALTY * (novelty < 0.4))
+                         + self.TYPE_WEIGHT * (typed and kind != "entity") - self.ECHO_PENALTY * (novelty < 0.4))
                 hits.append(SentenceHit(p.doc_id, s.start, s.end, s.vector, dense, overlap, coverage, p.rank,
                                         score, sterms, typed, p.passage_id, gap))
         if kind == "person":
