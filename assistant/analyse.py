@@ -166,9 +166,3 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def show_date(iso: str) -> str:
-    """An ISO day as shown to users: "6 March 2026"."""
-    d = _as_date(iso)
-    return f"{d.day} {d:%B %Y}" if d else iso

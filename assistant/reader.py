@@ -21,7 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .analyse import Entity, parse, show_date
+from .analyse import Entity, parse
+from .dates import display_date
 from .lexical import words
 
 READ_TOP = 8  # sentences read for candidates, best first
@@ -249,7 +250,7 @@ class Candidate:
     def shown(self) -> str:
         """As shown in an answer: a relative date with the day it names, "last Friday (6 March 2026)"."""
         e = self.best.entity
-        return f"{e.text} ({show_date(e.resolved)})" if e.resolved else e.text
+        return f"{e.text} ({display_date(e.resolved)})" if e.resolved else e.text
 
 
 def key_of(text: str) -> str:

@@ -1,6 +1,7 @@
 from datetime import date
 
-from assistant.analyse import analyse, resolve_date, show_date
+from assistant.analyse import analyse, resolve_date
+from assistant.dates import display_date
 from assistant.chunk import split_sentences
 
 
@@ -45,7 +46,7 @@ def test_weekday_in_a_report_of_that_weekday_is_that_day():
 
 
 def test_dates_are_shown_day_month_year():
-    assert show_date("2026-03-06") == "6 March 2026"
+    assert display_date("2026-03-06") == "6 March 2026"
 
 
 def test_store_keeps_entities_and_analyses_old_articles_once(fake_assistant, tmp_path):
