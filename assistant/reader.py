@@ -206,7 +206,7 @@ def noun_labels(noun: str, embed=None) -> tuple[str, ...]:
     listed = _listed()
     labels = listed.get(noun)
     if labels is None and embed is not None:
-        key = id(embed)
+        key = id(getattr(embed, "__self__", embed))  # (a bound method is a new object at every access)
         if key not in _example_vectors:
             names = list(listed)
             _example_vectors[key] = (names, np.asarray(embed(names), dtype=np.float32))
