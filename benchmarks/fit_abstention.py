@@ -19,50 +19,23 @@ same figures under the calibration in use. `--write` stores the model in assista
 from __future__ import annotations
 
 import argparse
-import gzip
-import importlib.util
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# ../shared/realtimeqa-dev beside the project (read there, never copied)
-SLICE = next((p for p in (ROOT.parent / "shared" / "realtimeqa-dev", Path("/work/shared/realtimeqa-dev"))
-              if p.exists()), ROOT.parent / "shared" / "realtimeqa-dev")
 sys.path.insert(0, str(ROOT))
 
-
-def load_scorer():
-    spec = importlib.util.spec_from_file_location("rtqa_score", SLICE / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def open_week(week: str, cache: Path):
-    from assistant import Assistant
-
-    d = cache / week
-    d.mkdir(parents=True, exist_ok=True)
-    a = Assistant(store=d / "store")
-    if not (d / "done").exists():
-        corpus = d / "corpus.jsonl"
-        with gzip.open(SLICE / week / "corpus.jsonl.gz", "rb") as src, open(corpus, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        t = time.perf_counter()
-        a.ingest([corpus])
-        (d / "done").write_text(f"{time.perf_counter() - t:.1f}")
-    return a
+from realtimeqa_asof import SLICE, load_scorer, open_week  # the slice, its scorer and the cached week stores
 
 
 def collect(args) -> None:
-    from assistant import abstain
+    from assistant import Assistant, abstain
 
     sc = load_scorer()
     for week in args.weeks.split(","):
-        a = open_week(week, Path(args.cache))
+        a = open_week(Assistant, week, Path(args.cache))
         records = []
         for q in json.loads((SLICE / week / "questions.json").read_text()):
             gold = [sc.norm(g) for g in q["gold"]]
