@@ -53,6 +53,14 @@ def features(evidence, candidates: list) -> dict[str, float]:
     }
 
 
+def linear(values: dict[str, float], params: dict) -> float:
+    """The linear rule's confidence: the best sentence's score, plus how much of the question its passage covers,
+    minus how much of the question names things that no article mentions at all (weights fitted by calibrate)."""
+    return (values["best_score"] + params["coverage_weight"] * values["coverage"]
+            - params["unseen_name_weight"] * values["unseen_names"]
+            - params["unseen_word_weight"] * values["unseen_words"])
+
+
 def probability(values: dict[str, float], model: dict) -> float:
     """The model's probability that answering is right."""
     z = model["bias"]

@@ -122,12 +122,7 @@ def confidence(evidence: Evidence, calibration: dict) -> float:
     Its score, plus how much of the question its passage covers, minus how much of the question names
     things that no article mentions at all.
     """
-    if not evidence.hits:
-        return 0.0
-    best = evidence.hits[0]
-    return (best.score + calibration["coverage_weight"] * best.passage_coverage
-            - calibration["unseen_name_weight"] * evidence.unseen_names
-            - calibration["unseen_word_weight"] * evidence.unseen_words)
+    return abstain.linear(abstain.features(evidence, []), calibration) if evidence.hits else 0.0
 
 
 class Composer:

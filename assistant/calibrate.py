@@ -71,20 +71,13 @@ GRID = {
 }
 
 
-def linear_confidence(features: dict, params: dict) -> float:
-    """answer.confidence, from a row's features."""
-    return (features["best_score"] + params["coverage_weight"] * features["coverage"]
-            - params["unseen_name_weight"] * features["unseen_names"]
-            - params["unseen_word_weight"] * features["unseen_words"])
-
-
 def fit_linear(rows: list[dict]) -> dict:
     """Grid-search the linear rule's weights; for each, the threshold with the best balanced accuracy between
     answerable and unanswerable questions, then the widest margin."""
     best_key, best = None, {}
     for values in itertools.product(*GRID.values()):
         params = dict(zip(GRID, values))
-        scored = sorted((linear_confidence(r["features"], params), r["answerable"]) for r in rows)
+        scored = sorted((abstain.linear(r["features"], params), r["answerable"]) for r in rows)
         pos = sum(1 for _, a in scored if a)
         neg = len(scored) - pos
         for i in range(1, len(scored)):
@@ -98,7 +91,7 @@ def fit_linear(rows: list[dict]) -> dict:
             if best_key is None or key > best_key:
                 best_key = key
                 best = {**params, "threshold": round((lo + hi) / 2, 4), "balanced_accuracy": round(balanced, 4)}
-    answered = [not r["ruled_out"] and linear_confidence(r["features"], best) >= best["threshold"] for r in rows]
+    answered = [not r["ruled_out"] and abstain.linear(r["features"], best) >= best["threshold"] for r in rows]
     best["with_answer_rules"] = {
         "ruled_out": {"answerable": sum(r["ruled_out"] for r in rows if r["answerable"]),
                       "unanswerable": sum(r["ruled_out"] for r in rows if not r["answerable"])},

@@ -29,10 +29,6 @@ from .question import (
 from .store import Store, StoredSentence
 
 CANDIDATES = 20  # each retriever's depth before fusion
-# The question kinds an entity label answers: with TYPING "entity" the parse's labels type them, with "hybrid"
-# the question rules still do where they read a kind, and the parse where they read none.
-ENTITY_KINDS = {"money", "percent", "number", "year", "date", "place", "person", "name", "event"}
-TYPING = __import__("os").environ.get("ASSISTANT_TYPING", "hybrid")
 
 
 @dataclass
@@ -211,10 +207,8 @@ class Retriever:
         qwords = set(words(question))
         kind, asking = asked_for(question)
         reading = self.asked(question)
-        if reading.labels and (kind is None or (TYPING == "entity" and kind in ENTITY_KINDS)):
-            kind = "entity"  # typed by the stored entities of the labels the parse asks for
-        elif TYPING == "entity" and kind in ENTITY_KINDS:
-            kind = None
+        if reading.labels and kind is None:
+            kind = "entity"  # the question rules read no kind: typed by the stored entities of the parse's labels
         # names many passages carry are the corpus topic, not what is asked for
         topic = (frozenset(self._topic_names(passages)) if kind in ("name", "event", "person", "entity")
                  else frozenset())

@@ -5,7 +5,7 @@ import pytest
 
 from assistant import abstain
 from assistant.answer import Composer, confidence
-from assistant.calibrate import fit, fit_linear, linear_confidence
+from assistant.calibrate import fit, fit_linear
 from assistant.reader import Asked, Candidate
 from assistant.retrieve import Evidence, SentenceHit
 
@@ -82,7 +82,7 @@ def test_the_linear_rule_is_fitted_on_answerable_against_unanswerable():
     params = fit_linear(rows)
     assert params["balanced_accuracy"] == 1.0
     for r in rows:
-        assert (linear_confidence(r["features"], params) >= params["threshold"]) == r["answerable"]
+        assert (abstain.linear(r["features"], params) >= params["threshold"]) == r["answerable"]
     assert params["with_answer_rules"]["balanced_accuracy"] == 1.0
 
 
@@ -91,4 +91,4 @@ def test_the_linear_rule_uses_unseen_names_when_scores_overlap():
     params = fit_linear(rows)
     assert params["unseen_name_weight"] > 0 and params["balanced_accuracy"] == 1.0
     # the same weights, read off the evidence by the composer
-    assert confidence(_evidence(0.8, 0.5), params) == pytest.approx(linear_confidence(rows[5]["features"], params))
+    assert confidence(_evidence(0.8, 0.5), params) == pytest.approx(abstain.linear(rows[5]["features"], params))
