@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from .recency import STALE_DAYS  # a report within this many days of the newest article counts as current news
+
 FEATURES = (
     "best_score",  # the best sentence's score (similarity + question-term overlap + priors)
     "best_dense",  # its cosine similarity to the question
@@ -27,7 +29,9 @@ FEATURES = (
     "entity_found",  # the reader found a candidate of that kind
     "support",  # the leading candidate's votes (capped at 3)
     "support_share",  # its share of all candidates' votes
+    "stale",  # how much older the best sentence's article is than the newest one, past a month (log days)
 )
+STALE_SCALE = math.log1p(365)  # "stale": log(1 + days) - log(1 + grace), in units of a year's log, capped at 2
 
 
 def features(evidence, candidates: list) -> dict[str, float]:
@@ -50,15 +54,24 @@ def features(evidence, candidates: list) -> dict[str, float]:
         "entity_found": float(bool(candidates)),
         "support": min(candidates[0].votes, 3.0) if candidates else 0.0,
         "support_share": (candidates[0].votes / total) if candidates and total > 0 else 0.0,
+        "stale": stale(evidence.stale_days),
     }
+
+
+def stale(days: int) -> float:
+    """How stale evidence `days` older than the newest article is: 0 within STALE_DAYS, then log days."""
+    return min(max(math.log1p(days) - math.log1p(STALE_DAYS), 0.0) / STALE_SCALE, 2.0)
 
 
 def linear(values: dict[str, float], params: dict) -> float:
     """The linear rule's confidence: the best sentence's score, plus how much of the question its passage covers,
-    minus how much of the question names things that no article mentions at all (weights fitted by calibrate)."""
+    minus how much of the question names things that no article mentions at all (weights fitted by calibrate),
+    minus how stale the best sentence's article is beside the newest (weight fitted on real news weeks by
+    benchmarks/fit_abstention.py: a calibration set of one story has no old articles to learn it from)."""
     return (values["best_score"] + params["coverage_weight"] * values["coverage"]
             - params["unseen_name_weight"] * values["unseen_names"]
-            - params["unseen_word_weight"] * values["unseen_words"])
+            - params["unseen_word_weight"] * values["unseen_words"]
+            - params.get("stale_weight", 0.0) * values.get("stale", 0.0))
 
 
 def probability(values: dict[str, float], model: dict) -> float:

@@ -142,7 +142,7 @@ class Composer:
         # topic asked about (names the model has never seen keep the cosine low however exact the match).
         exact = names_the_person(evidence) or self._speaker_first(evidence)
         if not evidence.hits or (conf < self.calibration["threshold"] and not exact and not force):
-            return self.abstain(question, conf, passages)
+            return self.abstain(question, conf, passages, self._stale_note(evidence, conf))
         chosen = self.select(evidence)
         if chosen is None:
             return self.abstain(question, conf, passages)
@@ -351,9 +351,21 @@ class Composer:
         at = {id(group): i for i, group in enumerate(groups)}
         return groups, {at[a]: at[b] for a, b in answers.items() if a in at and b in at}
 
-    def abstain(self, question: str, conf: float, passages: list[Passage]) -> Answer:
+    def abstain(self, question: str, conf: float, passages: list[Passage], note: str = "") -> Answer:
         text = load_prompt("abstain").format(articles=self.store.article_count(), question=question.strip())
-        return Answer(question, text, True, confidence=conf, closest=passages[:3])
+        return Answer(question, f"{text} {note}" if note else text, True, confidence=conf, closest=passages[:3],
+                      note=note)
+
+    def _stale_note(self, evidence: Evidence, conf: float) -> str:
+        """Why the answer was withheld when only the age of its sources did it: the closest reports are more than a
+        month older than the newest articles (abstain.stale), so they likely tell an earlier story."""
+        if self.calibration.get("model") == "logistic" or evidence.stale_since is None:
+            return ""
+        penalty = self.calibration.get("stale_weight", 0.0) * abstain.stale(evidence.stale_days)
+        if not penalty or conf + penalty < self.calibration["threshold"]:
+            return ""
+        day = evidence.stale_since
+        return load_prompt("stale_sources").format(date=f"{day:%B} {day.year}", days=evidence.stale_days)
 
     @staticmethod
     def _same_statement(hit: SentenceHit, chosen: list[list[SentenceHit]]) -> list[SentenceHit] | None:

@@ -107,6 +107,13 @@ def calibrate(set_files: list[Path] | None = None, settings: Settings | None = N
     set_files = set_files or [EVALS_DIR / "calibration.yaml"]
     rows = collect(set_files, settings or Settings())
     result = fit_linear(rows) if model == "linear" else fit(rows)
+    if model == "linear":  # the staleness weight is fitted on real news weeks, not on a calibration set (abstain.py)
+        from .answer import load_calibration
+
+        previous = load_calibration()
+        for key in ("stale_weight", "stale_fitted_on"):
+            if key in previous:
+                result[key] = previous[key]
     result["fitted_on"] = [p.name for p in set_files]
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result

@@ -290,6 +290,7 @@ class Assistant:
                                   self.recency_weights)
         evidence = self.retriever.score_sentences(query, passages)
         recency.rescore(evidence, passages, when, cues, self.recency_weights)
+        recency.staleness(evidence, passages, self.store.newest_published(when.isoformat()), cues)
 
         def extractive() -> Answer:
             composed = self.composer.compose(question, evidence, passages, force=force)

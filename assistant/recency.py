@@ -204,6 +204,21 @@ def rescore(evidence: Evidence, passages: list[Passage], as_of: date, cues: Time
     evidence.hits.sort(key=lambda h: -h.score)
 
 
+def staleness(evidence: Evidence, passages: list[Passage], newest: str | None, cues: TimeCues) -> None:
+    """Record how much older the best sentence's article is than the newest article out by the as-of day.
+
+    A question that names no period is about the time the articles cover up to then; when the best evidence for it
+    is months older than the newest articles, it likely answers an earlier story (abstain.py weighs this, with a
+    weight fitted on real news weeks). Undated articles, or a named period, leave it at 0."""
+    newest_day = article_day(newest)
+    if cues.period is not None or newest_day is None or not evidence.hits:
+        return
+    published = {p.passage_id: p.published for p in passages}
+    day = article_day(published.get(evidence.hits[0].passage_id))
+    if day is not None and day < newest_day:
+        evidence.stale_days, evidence.stale_since = (newest_day - day).days, day
+
+
 @lru_cache(maxsize=None)
 def _template(name: str) -> str:
     return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8").strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from llama_index.core.llms import MockLLM
@@ -125,6 +126,8 @@ class Evidence:
     said: tuple | None = None  # "What did *Kessling* say about *the consultation*?": (surname, topic terms)
     question: str = ""  # as asked (its interrogative is matched against "has not said how long ...")
     asked: reader.Asked = field(default_factory=reader.Asked)  # the entity labels that answer it (reader.py)
+    stale_days: int = 0  # how much older the best sentence's article is than the newest by the as-of day (recency)
+    stale_since: date | None = None  # that article's day, when stale_days is set
 
 
 class DenseRetriever(BaseRetriever):

@@ -286,6 +286,12 @@ class Store:
         ).fetchone()
         return ArticleInfo(*row) if row else None
 
+    def newest_published(self, as_of: str) -> str | None:
+        """The newest stored article's ISO date on or before `as_of` (YYYY-MM-DD), or None when none is dated."""
+        row = self.db.execute("SELECT max(substr(published, 1, 10)) FROM articles WHERE published != '' "
+                              "AND substr(published, 1, 10) <= ?", (as_of,)).fetchone()
+        return row[0] if row and row[0] else None
+
     def article_text(self, doc_id: str) -> str:
         text = self._text_cache.get(doc_id)
         if text is None:

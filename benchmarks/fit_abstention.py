@@ -3,6 +3,7 @@
 
     python benchmarks/fit_abstention.py collect --weeks 20230106,20231208 --cache /work/cache/rtqa
     python benchmarks/fit_abstention.py fit --fit-weeks 20230106,... --check-weeks 20231208,... [--write]
+    python benchmarks/fit_abstention.py fit-stale --fit-weeks 20220617,... --check-weeks 20230106,... [--write]
 
 `collect` asks every question of each week (read from ../shared/realtimeqa-dev, never copied) as of its quiz
 date, answering whatever the abstention model says (`Assistant.read(force=True)`), and records per question:
@@ -15,6 +16,12 @@ the answer rules rule out are left out, as they abstain whatever the model says)
 set (evals/calibration.yaml, label: answerable and its facts found), then reports the model on the check weeks:
 answerable accuracy, abstention on unanswerable questions and the precision of the answers given, beside the
 same figures under the calibration in use. `--write` stores the model in assistant/calibration.json.
+
+`fit-stale` fits the one weight of the linear rule that a calibration set cannot teach (its corpus is one story
+of a few days): how much confidence falls when the best sentence's article is much older than the newest article
+out by the quiz date (abstain.py's "stale"). The weight is grid-searched on the fit weeks for the best sum of
+answerable accuracy and abstention on unanswerable questions, the rest of the rule as calibrated; the check weeks
+report it held out. `--write` adds it to assistant/calibration.json (`assistant calibrate` keeps it).
 """
 from __future__ import annotations
 
@@ -123,9 +130,44 @@ def fit(args) -> None:
         print("wrote", CALIBRATION_FILE)
 
 
+STALE_GRID = [round(0.05 * i, 2) for i in range(21)]
+
+
+def fit_stale(args) -> None:
+    from assistant import abstain
+    from assistant.answer import CALIBRATION_FILE, load_calibration
+
+    cache = Path(args.cache)
+    load = lambda weeks: [r for w in weeks.split(",") if w for r in json.loads((cache / f"{w}.reader.json").read_text())]
+    fit_rows, check = load(args.fit_weeks), load(args.check_weeks)
+    current = load_calibration()
+    if current.get("model") == "logistic":
+        raise SystemExit("fit-stale fits the linear rule's weight: the calibration in use is logistic")
+
+    def under(weight: float):
+        params = {**current, "stale_weight": weight}
+        return lambda r: not r["ruled_out"] and abstain.linear(r["features"], params) >= current["threshold"]
+
+    def objective(rows: list[dict], weight: float) -> float:
+        f = figures(rows, under(weight))
+        return f["answerable_accuracy"] + f["unanswerable_abstention"]
+
+    best = max(STALE_GRID, key=lambda w: (round(objective(fit_rows, w), 6), -w))
+    report = {"fit_on": {"weeks": args.fit_weeks, "questions": len(fit_rows)}, "stale_weight": best,
+              "fit": {str(w): figures(fit_rows, under(w)) for w in (0.0, best)},
+              "check": {"weeks": args.check_weeks, **{str(w): figures(check, under(w)) for w in (0.0, best)}}}
+    print(json.dumps(report, indent=1))
+    (ROOT / "benchmarks" / "fit_stale.json").write_text(json.dumps(report, indent=2) + "\n")
+    if args.write:
+        current["stale_weight"] = best
+        current["stale_fitted_on"] = {"weeks": args.fit_weeks, "script": "benchmarks/fit_abstention.py fit-stale"}
+        CALIBRATION_FILE.write_text(json.dumps(current, indent=2) + "\n")
+        print("wrote", CALIBRATION_FILE)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("mode", choices=["collect", "fit"])
+    p.add_argument("mode", choices=["collect", "fit", "fit-stale"])
     p.add_argument("--weeks", default="20230106")
     p.add_argument("--fit-weeks", default="")
     p.add_argument("--check-weeks", default="")
@@ -136,7 +178,7 @@ def main() -> int:
     p.add_argument("--no-calibration-set", action="store_true")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
-    collect(args) if args.mode == "collect" else fit(args)
+    {"collect": collect, "fit": fit, "fit-stale": fit_stale}[args.mode](args)
     return 0
 
 

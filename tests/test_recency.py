@@ -1,6 +1,7 @@
 """News has a date: asking as of a day, time cues, the fitted preference for near articles, dated answers."""
 
 import json
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import recency
+from assistant import abstain, recency
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.cli import cli
 from assistant.core import Assistant
@@ -320,3 +321,117 @@ def test_chat_page_bad_as_of_date_is_said_in_the_chat(flood):
     assert {c["doc_id"] for c in dated["citations"]} <= {"flood-1", "bakery"}
     default = list(page.respond(QUESTION, [], as_of=""))[-1][0]  # an empty field means today: every article
     assert "27" in default
+
+
+# --- stale evidence: the best sentence's article much older than the newest one -------------------------------
+
+# Three local stories: one from a year and a half before the others.
+DESK = [
+    ("library", "2024-01-10", "Dunmore library reopens",
+     "The Dunmore public library reopened on Tuesday after a two-year renovation.\n\n"
+     "The renovation of the Dunmore library cost 4.2 million dollars, the town council said.\n\n"
+     "Its reading room now has space for 120 visitors."),
+    ("ferry", "2025-05-28", "Ferry timetable changes",
+     "The Kessock ferry will run every 20 minutes from June, the operator said on Wednesday.\n\n"
+     "Evening crossings end at 11 pm."),
+    ("market", "2025-06-01", "Night market opens",
+     "A night market opened on Harbour Square on Sunday with 40 stalls.\n\n"
+     "It will run every weekend until September."),
+]
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    a = _store(tmp_path_factory, "desk", DESK)
+    yield a
+    a.close()
+
+
+def test_newest_published_is_the_newest_article_out_by_the_day(desk):
+    assert desk.store.newest_published("2025-12-31") == "2025-06-01"
+    assert desk.store.newest_published("2025-05-30") == "2025-05-28"
+    assert desk.store.newest_published("2023-01-01") is None
+
+
+def test_evidence_from_an_article_much_older_than_the_newest_is_stale(desk):
+    _, evidence = desk.read("How much did the renovation of the Dunmore library cost?", as_of="2025-06-02")
+    assert evidence.hits[0].doc_id == "library"
+    assert evidence.stale_days == (date(2025, 6, 1) - date(2024, 1, 10)).days
+    assert evidence.stale_since == date(2024, 1, 10)
+    # log days past the grace month, in units of a year's log: (ln 509 - ln 31) / ln 366
+    assert abstain.features(evidence, [])["stale"] == pytest.approx((math.log(509) - math.log(31)) / math.log(366))
+
+
+def test_evidence_within_a_month_of_the_newest_is_not_stale(desk):
+    _, evidence = desk.read("How often will the Kessock ferry run from June?", as_of="2025-06-02")
+    assert evidence.hits[0].doc_id == "ferry"
+    assert evidence.stale_days == 4
+    assert abstain.features(evidence, [])["stale"] == 0.0
+
+
+def test_a_named_period_or_an_early_as_of_day_is_not_stale(desk):
+    _, named = desk.read("How much did the renovation of the Dunmore library cost in 2024?", as_of="2025-06-02")
+    assert named.stale_days == 0
+    _, early = desk.read("How much did the renovation of the Dunmore library cost?", as_of="2024-02-01")
+    assert early.stale_days == 0  # nothing newer was out by then
+
+
+def test_staleness_lowers_confidence_by_its_fitted_weight(desk):
+    _, evidence = desk.read("How much did the renovation of the Dunmore library cost?", as_of="2025-06-02")
+    composer = desk.composer
+    assert composer.calibration["stale_weight"] > 0  # fitted on real news weeks (benchmarks/fit_abstention.py)
+    plain = {**composer.calibration, "stale_weight": 0.0}
+    lowered = composer.confidence(evidence, [])
+    expected = composer.calibration["stale_weight"] * abstain.stale(evidence.stale_days)
+    assert abstain.linear(abstain.features(evidence, []), plain) - lowered == pytest.approx(expected)
+
+
+def test_an_answer_withheld_only_for_its_sources_age_says_so(desk, monkeypatch):
+    question = "How much did the renovation of the Dunmore library cost?"
+    answer, evidence = desk.read(question, as_of="2025-06-02")
+    penalty = desk.composer.calibration["stale_weight"] * abstain.stale(evidence.stale_days)
+    # A threshold between the confidence and the confidence the same evidence would have if it were new:
+    monkeypatch.setitem(desk.composer.calibration, "threshold", answer.confidence + penalty / 2)
+    withheld = desk.ask(question, as_of="2025-06-02")
+    assert withheld.abstained
+    assert "January 2024" in withheld.note and "508 days older" in withheld.note
+    assert withheld.note in withheld.answer
+    # The same threshold with the age not counted: it answers, so the note names the one reason it did not.
+    monkeypatch.setitem(desk.composer.calibration, "stale_weight", 0.0)
+    assert not desk.ask(question, as_of="2025-06-02").abstained
+
+
+def test_an_answer_withheld_for_weak_evidence_says_nothing_of_age(desk, monkeypatch):
+    question = "How much did the renovation of the Dunmore library cost?"
+    answer, _ = desk.read(question, as_of="2025-06-02")
+    monkeypatch.setitem(desk.composer.calibration, "threshold", answer.confidence + 5.0)
+    withheld = desk.ask(question, as_of="2025-06-02")
+    assert withheld.abstained and withheld.note == ""
+
+
+def test_calibrate_refits_the_linear_rule_and_keeps_the_staleness_weight(tmp_path):
+    # A calibration set's corpus is one story of a few days: nothing in it can teach the staleness weight, so
+    # `assistant calibrate` keeps the one fitted on real news weeks.
+    from assistant.answer import load_calibration
+    from assistant.calibrate import calibrate
+
+    corpus = tmp_path / "desk"
+    corpus.mkdir()
+    with open(corpus / "desk.jsonl", "w", encoding="utf-8") as fh:
+        for doc_id, day, title, text in DESK:
+            fh.write(json.dumps({"id": doc_id, "title": title, "published_at": day, "text": text}) + "\n")
+    (tmp_path / "tiny.yaml").write_text(
+        "name: tiny\ncorpus: desk\nquestions:\n"
+        "  - {id: a1, question: 'How often will the Kessock ferry run from June?', type: single_source, "
+        "facts: [['every 20 minutes']], articles: [ferry]}\n"
+        "  - {id: a2, question: 'How many stalls does the Harbour Square night market have?', "
+        "type: single_source, facts: [['40']], articles: [market]}\n"
+        "  - {id: u1, question: 'Who won the regional chess championship in Oslo?', type: unanswerable}\n"
+        "  - {id: u2, question: 'What is the price of a season ticket for the Dunmore rugby club?', "
+        "type: unanswerable}\n", encoding="utf-8")
+    out = tmp_path / "calibration.json"
+    result = calibrate([tmp_path / "tiny.yaml"], Settings(store=tmp_path / "unused"), out=out)
+    assert result["questions"] == {"answerable": 2, "unanswerable": 2}
+    written = json.loads(out.read_text())
+    assert written["stale_weight"] == load_calibration()["stale_weight"] > 0
+    assert "threshold" in written and written["fitted_on"] == ["tiny.yaml"]
