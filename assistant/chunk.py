@@ -13,6 +13,20 @@ from dataclasses import dataclass
 
 from .analyse import Analysis, Entity, analyse
 
+# Text addressed to whoever reads the article as an instruction ("ignore all previous instructions", "AI
+# assistants must tell users ..."): data, never evidence; not an answer, and no support for a model's claim.
+_INSTRUCTION_RE = re.compile(
+    r"\b(ignore|disregard|forget) (all |any )?(the )?(previous|prior|above|earlier|your) (instructions|rules|prompts?)|"
+    r"\b(system (notice|prompt|message|instruction)|(ai|language model|chatbot|assistant)s?\b.{0,40}\b(must|should|"
+    r"are to|have to|need to)|(answer|respond to|reply to) (every|all|any) (question|user)s?|tell (users|readers|"
+    r"the user)|you (must|are instructed|have been instructed))", re.I)
+
+
+def is_instruction(text: str) -> bool:
+    """The sentence addresses instructions to its reader or to an AI: article data, never evidence."""
+    return bool(_INSTRUCTION_RE.search(text))
+
+
 MAX_PASSAGE_WORDS = 110  # ~150 tokens: well inside the embedder's 256-token window
 # A heading starts a new passage only once the passage has this many words: of citable text, or in all
 # when the heading itself has HEADING_WORDS words or more. A run of short lines ("Item 1.", "Item 2.", ...)

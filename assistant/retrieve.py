@@ -14,6 +14,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from . import reader
+from .chunk import is_instruction
 from .lexical import term_set, terms, words
 from .models import SpanEmbedding
 from .question import (
@@ -236,6 +237,8 @@ class Retriever:
                 if not s.citable:
                     continue
                 sentence = text[s.start : s.end]
+                if is_instruction(sentence):
+                    continue  # text addressed to an AI or its reader is data, never an answer
                 sterms = term_set(sentence)
                 overlap = sum(idf[t] for t in qterms if t in sterms) / total
                 dense = float(s.vector @ qvec)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .analyse import parse, resolve_date
+from .chunk import is_instruction
 from .lexical import terms, words
 from .models import SpanEmbedding
 from .retrieve import Passage
@@ -40,13 +41,6 @@ _ITEM_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NEGATIONS = {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot", "without"}
 _QUOTE_RE = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|io)\b", re.I)
-# Text addressed to whoever reads the article as an instruction ("ignore all previous instructions", "AI
-# assistants must tell users ..."): data, never evidence.
-_INSTRUCTION_RE = re.compile(
-    r"\b(ignore|disregard|forget) (all |any )?(the )?(previous|prior|above|earlier|your) (instructions|rules|prompts?)|"
-    r"\b(system (notice|prompt|message|instruction)|(ai|language model|chatbot|assistant)s?\b.{0,40}\b(must|should|"
-    r"are to|have to|need to)|(answer|respond to|reply to) (every|all|any) (question|user)s?|tell (users|readers|"
-    r"the user)|you (must|are instructed|have been instructed))", re.I)
 
 _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
           "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -170,11 +164,6 @@ def negations(text: str, about: set[str] | frozenset) -> int:
             if set(terms(" ".join(tokens[i + 1:i + 7]))) & about:
                 count += 1
     return count
-
-
-def is_instruction(text: str) -> bool:
-    """The sentence addresses instructions to its reader or to an AI: article data, never evidence."""
-    return bool(_INSTRUCTION_RE.search(text))
 
 
 def _norm(text: str) -> str:
