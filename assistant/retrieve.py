@@ -267,11 +267,8 @@ class Retriever:
                         frozenset(focus), absent, topic, self._said(question), question, reading)
 
     def asked(self, question: str) -> reader.Asked:
-        """What the question asks for, read from its parse (unlisted head nouns mapped by this embedder)."""
-        return reader.asked(question, self._embed_words)
-
-    def _embed_words(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.get_text_embedding_batch(list(texts))
+        """What the question asks for, read from its parse."""
+        return reader.asked(question)
 
     def holds_asked(self, asked: reader.Asked, doc_id: str, start: int, end: int,
                     topic: frozenset = frozenset()) -> bool:
