@@ -2,7 +2,8 @@
 
 A question's kind (money, a number, a percentage, a year, a date, a place, a person, a name, an event, a cause, a
 demand, an outcome, or who a named person is) is read where its own interrogative starts; `has_answer_type` tells
-whether a sentence holds something of that kind that the question does not already name. The answer rules in
+whether a sentence holds something of that kind that the question does not already name (dates, places and names
+are told by the stored spaCy entities instead: retrieve.KIND_LABELS). The answer rules in
 `answer.py` use both to abstain when the articles mention the topic but not what is asked.
 """
 
@@ -97,12 +98,7 @@ _PERCENT_RE = re.compile(r"\d[\d.,]*\s?(%|percent\b|per cent\b|percentage points
                          r"([ -][a-z]+)? (percent|per cent)\b", re.I)
 _NUMBER_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"hundred|thousand|million|billion|dozens?|half)\b", re.I)
-_DATE_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-                      r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|"
-                      r"oct|nov|dec|(19|20)\d\d|yesterday|today|tomorrow|tonight|morning|evening|week|month|year)\b",
-                      re.I)
 _YEAR_RE = re.compile(r"\b(1[5-9]|20)\d\d\b(?!\s*(per|%|people|homes|hectares|metres|kilometres|km))", re.I)
-_PLACE_RE = re.compile(r"\b(?:in|at|to|from|near|across|inside)\s+((?:the\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)")
 # "what was the cost | of the damage caused by ...": the first words of what the asked-for value belongs to.
 _OF_RE = re.compile(r"\s+of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?"
                     r"((?:(?!(?:who|whom|whose|which|that|by|in|on|at|to|from|for|with|during|after|before|when|"
@@ -235,10 +231,6 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return any(new(m.group()) for m in _PERCENT_RE.finditer(sentence))
     if kind == "year":
         return any(new(m.group()) for m in _YEAR_RE.finditer(sentence))
-    if kind == "date":
-        return any(new(m.group()) for m in _DATE_RE.finditer(sentence))
-    if kind == "place":
-        return any(new(m.group(1)) for m in _PLACE_RE.finditer(sentence))
     if kind == "person":  # judged by the surname: "President Donald Trump" is not new when Trump is known
         return any(new(m.group(1).split()[-1], question_words if _titled(sentence, m, question_words) else known)
                    for m in _NAME_RE.finditer(sentence)
@@ -255,8 +247,6 @@ def has_answer_type(kind: str | None, sentence: str, question_words: set[str],
         return bool(_CAUSE_RE.search(sentence))
     if kind == "event":  # an event's name: "the Munich Security Conference", "the Critical Minerals Ministerial"
         return any(new(m.group(1)) and _EVENT_NAME_RE.search(m.group(1)) for m in _PROPER_RE.finditer(sentence))
-    if kind == "name":  # a proper name, one word or several, that the question does not already hold
-        return any(new(m.group(1)) and not _DATE_RE.fullmatch(m.group(1)) for m in _PROPER_RE.finditer(sentence))
     return False
 
 

@@ -152,7 +152,6 @@ def test_an_event_needs_an_event_s_name():
     # a person, a place or an agency is a name but not an event's
     assert not has_answer_type("event", "He had met Chancellor Friedrich Merz in Munich.", asked)
     assert not has_answer_type("event", "The Calder Valley Water Authority met on Monday.", asked)
-    assert has_answer_type("name", "He had met Chancellor Friedrich Merz in Munich.", asked)
 
 
 def test_a_surname_saying_something_is_a_person_when_the_article_names_them_in_full():
@@ -193,13 +192,6 @@ def test_a_year_needs_a_year():
     assert has_answer_type("year", "The wall was built in 1962 after a flood.", asked)
     assert not has_answer_type("year", "The consultation will begin in February.", asked)
     assert not has_answer_type("year", "About 2000 people left their homes.", asked)
-    assert has_answer_type("date", "The consultation will begin in February.", asked)
-
-
-def test_a_day_is_not_a_name():
-    asked = {"what", "is", "the", "name", "of", "firefighter"}
-    assert not has_answer_type("name", "One firefighter was treated and released on Tuesday.", asked)
-    assert has_answer_type("name", "Firefighter Dana Cole was treated on Tuesday.", asked)
 
 
 def test_percent_needs_a_percentage():
@@ -215,8 +207,3 @@ def test_money_needs_an_amount_of_money():
     assert has_answer_type("money", "The library cost $12.5 million.", asked)
     assert has_answer_type("money", "It cost 4 million euros.", asked)
 
-
-def test_name_needs_a_proper_name_the_question_lacks():
-    asked = {"what", "is", "the", "name", "of", "new", "ferry"}
-    assert not has_answer_type("name", "The city bought a new ferry last year.", asked)
-    assert has_answer_type("name", "The new ferry is called the Kestrel Star.", asked)

@@ -8,8 +8,9 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.analyse import Entity
+from assistant.question import asked_for
 from assistant.reader import KIN_WEIGHT, Asked, asked, vote
-from assistant.retrieve import SentenceHit
+from assistant.retrieve import KIND_LABELS, SentenceHit
 
 
 @pytest.mark.parametrize("question, wh, labels", [
@@ -175,3 +176,52 @@ def test_a_figure_reported_days_later_is_an_update_not_a_disagreement(tmp_path):
 def test_a_why_question_keeps_a_sentence_answer(quarry):
     answer = quarry.ask("Why were children evacuated from the school?", as_of="2026-03-11")
     assert answer.short_answer is None
+
+
+TYPED = """Summit news
+
+Geneva hosted the summit on Monday.
+
+The summit took place at the lakeside hall.
+
+He had met Chancellor Friedrich Merz before the talks.
+
+One firefighter was treated and released on Tuesday.
+
+Firefighter Dana Cole was treated at the scene.
+
+The city bought a new ferry last year.
+
+The consultation will begin in February.
+"""
+
+
+@pytest.fixture(scope="module")
+def typed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("typed")
+    (folder / "summit.txt").write_text(TYPED, encoding="utf-8")
+    a = Assistant(settings=Settings(store=tmp_path_factory.mktemp("typed-store")))
+    a.ingest([folder])
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("question, sentence, holds", [
+    # a place that opens its sentence is still a place (the question rules wanted a preposition before it)
+    ("Where was the summit held?", "Geneva hosted the summit on Monday.", True),
+    ("Where was the summit held?", "The summit took place at the lakeside hall.", False),
+    ("What is the name of the chancellor?", "He had met Chancellor Friedrich Merz before the talks.", True),
+    ("What is the name of the firefighter?", "One firefighter was treated and released on Tuesday.", False),
+    ("What is the name of the firefighter?", "Firefighter Dana Cole was treated at the scene.", True),
+    ("What is the name of the new ferry?", "The city bought a new ferry last year.", False),
+    ("When will the consultation begin?", "The consultation will begin in February.", True),
+    ("When will the consultation begin?", "Geneva hosted the summit on Monday.", True),  # a day: of the kind
+    ("When did Dana Cole get treated?", "Firefighter Dana Cole was treated at the scene.", False),
+])
+def test_dates_places_and_names_are_told_by_the_stored_entities(typed, question, sentence, holds):
+    (doc,) = [info.doc_id for info in typed.store.articles()]
+    start = typed.store.article_text(doc).index(sentence)
+    kind, _ = asked_for(question)
+    assert kind in KIND_LABELS
+    assert typed.retriever.holds_kind(kind, typed.retriever.asked(question), doc, start, start + len(sentence),
+                                      sentence) is holds
