@@ -54,14 +54,20 @@ def fit(rows: list[dict], l2: float = 1.0, names: tuple[str, ...] = abstain.FEAT
     model = abstain.fit([r["features"] for r in train], [bool(r[label]) for r in train], l2=l2, names=names)
     model["label"] = label
     answered = [not r["ruled_out"] and abstain.probability(r["features"], model) >= model["threshold"] for r in rows]
-    model["with_answer_rules"] = {
-        "ruled_out": {"answerable": sum(r["ruled_out"] for r in rows if r["answerable"]),
-                      "unanswerable": sum(r["ruled_out"] for r in rows if not r["answerable"])},
-        "balanced_accuracy": abstain.balanced_accuracy(answered, [r["right"] for r in rows])}
-    model["questions"] = {"answerable": sum(r["answerable"] for r in rows),
-                          "unanswerable": sum(not r["answerable"] for r in rows),
-                          "right_when_answered": sum(r["right"] for r in rows)}
+    model["with_answer_rules"] = _with_answer_rules(rows, answered, "right")
+    model["questions"] = {**_questions(rows), "right_when_answered": sum(r["right"] for r in rows)}
     return model
+
+
+def _with_answer_rules(rows: list[dict], answered: list[bool], label: str) -> dict:
+    """How many questions the answer rules rule out of each kind, and the balanced accuracy of the rule with them."""
+    return {"ruled_out": {"answerable": sum(r["ruled_out"] for r in rows if r["answerable"]),
+                          "unanswerable": sum(r["ruled_out"] for r in rows if not r["answerable"])},
+            "balanced_accuracy": abstain.balanced_accuracy(answered, [r[label] for r in rows])}
+
+
+def _questions(rows: list[dict]) -> dict:
+    return {"answerable": sum(r["answerable"] for r in rows), "unanswerable": sum(not r["answerable"] for r in rows)}
 
 
 GRID = {
@@ -92,12 +98,8 @@ def fit_linear(rows: list[dict]) -> dict:
                 best_key = key
                 best = {**params, "threshold": round((lo + hi) / 2, 4), "balanced_accuracy": round(balanced, 4)}
     answered = [not r["ruled_out"] and abstain.linear(r["features"], best) >= best["threshold"] for r in rows]
-    best["with_answer_rules"] = {
-        "ruled_out": {"answerable": sum(r["ruled_out"] for r in rows if r["answerable"]),
-                      "unanswerable": sum(r["ruled_out"] for r in rows if not r["answerable"])},
-        "balanced_accuracy": abstain.balanced_accuracy(answered, [r["answerable"] for r in rows])}
-    best["questions"] = {"answerable": sum(r["answerable"] for r in rows),
-                         "unanswerable": sum(not r["answerable"] for r in rows)}
+    best["with_answer_rules"] = _with_answer_rules(rows, answered, "answerable")
+    best["questions"] = _questions(rows)
     return best
 
 

@@ -68,6 +68,11 @@ def collect(args) -> None:
         print(week, len(records), "questions", flush=True)
 
 
+def records(cache: Path, weeks: str) -> list[dict]:
+    """The collected records of the comma-separated weeks."""
+    return [r for w in weeks.split(",") if w for r in json.loads((cache / f"{w}.reader.json").read_text())]
+
+
 def calibration_rows(cache: Path) -> list[dict]:
     """The calibration set's questions as rows (cached: ingesting its corpus costs a minute)."""
     out = cache / "calibration.reader.json"
@@ -97,11 +102,10 @@ def fit(args) -> None:
     from assistant.answer import CALIBRATION_FILE, load_calibration
 
     cache = Path(args.cache)
-    load = lambda weeks: [r for w in weeks.split(",") if w for r in json.loads((cache / f"{w}.reader.json").read_text())]
-    fit_rows = load(args.fit_weeks)
+    fit_rows = records(cache, args.fit_weeks)
     if not args.no_calibration_set:
         fit_rows += calibration_rows(cache)
-    check = load(args.check_weeks)
+    check = records(cache, args.check_weeks)
     from assistant.calibrate import fit as fit_model
 
     train = [r for r in fit_rows if not r["ruled_out"]]
@@ -138,8 +142,7 @@ def fit_stale(args) -> None:
     from assistant.answer import CALIBRATION_FILE, load_calibration
 
     cache = Path(args.cache)
-    load = lambda weeks: [r for w in weeks.split(",") if w for r in json.loads((cache / f"{w}.reader.json").read_text())]
-    fit_rows, check = load(args.fit_weeks), load(args.check_weeks)
+    fit_rows, check = records(cache, args.fit_weeks), records(cache, args.check_weeks)
     current = load_calibration()
     if current.get("model") == "logistic":
         raise SystemExit("fit-stale fits the linear rule's weight: the calibration in use is logistic")
