@@ -9,6 +9,7 @@ answer abstains; the threshold is fitted on answerable and unanswerable question
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -426,15 +427,18 @@ def answer_text(sentences: list[AnswerSentence], short: dict | None = None) -> s
     """The answer's text: the short answer first when there is one ("Kyiv [2]."; a rival figure with its outlet,
     marked as disagreeing), then the sentences."""
     body = render_text(sentences)
-    if not short:
-        return body
-    lead = f"{short['shown']} [{short['citation']}]"
+    return f"{short_lead(short)}. {body}" if short else body
+
+
+def short_lead(short: dict, value: Callable[[str], str] = str, text: Callable[[str], str] = str,
+               cite: Callable[[int], str] = lambda n: f"[{n}]") -> str:
+    """The short answer with its citation, and each rival figure with its outlet, marked as disagreeing. The chat
+    page passes its own markup: `value` for the answers, `text` for the words around them, `cite` for markers."""
+    lead = f"{value(short['shown'])} {cite(short['citation'])}"
     rivals = short.get("disagreeing") or []
-    lead += "".join(f"; {r['shown']} according to {r['source'] or 'another article'} [{r['citation']}]"
+    lead += "".join(f"; {value(r['shown'])} according to {text(r['source'] or 'another article')} {cite(r['citation'])}"
                     for r in rivals)
-    if rivals:
-        lead += " " + load_prompt("sources_disagree")
-    return f"{lead}. {body}"
+    return lead + (" " + text(load_prompt("sources_disagree")) if rivals else "")
 
 
 def render_text(sentences: list[AnswerSentence]) -> str:

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import gradio as gr
 
-from .answer import Answer, Citation, load_prompt
+from .answer import Answer, Citation, short_lead
 from .core import Assistant
 from .dates import display_date, is_iso, table_date
 from .errors import AssistantError
@@ -105,12 +105,7 @@ def stream_reply(answer: Answer, turn: int) -> Iterator[str]:
     done: list[str] = []
     short = answer.short_answer
     if short:  # the entity asked for, first, with its citation; a rival figure with its outlet
-        lead = f"**{md_text(short['shown'])}** {markers(turn, [short['citation']])}"
-        for rival in short.get("disagreeing") or []:
-            lead += (f"; **{md_text(rival['shown'])}** according to {md_text(rival['source'] or 'another article')} "
-                     f"{markers(turn, [rival['citation']])}")
-        if short.get("disagreeing"):
-            lead += " " + md_text(load_prompt("sources_disagree"))
+        lead = short_lead(short, value=lambda v: f"**{md_text(v)}**", text=md_text, cite=lambda n: markers(turn, [n]))
         done.append(lead + "\n\n")
         yield done[0]
     for k, sentence in enumerate(answer.sentences):
