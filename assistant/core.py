@@ -300,7 +300,8 @@ class Assistant:
         if self.llm is None or not use_llm:
             return extractive(), evidence
         previous = _previous_questions(history)[-1:] if query != question else []
-        return self.llm.answer(question, passages, extractive, previous[0] if previous else None, on_token), evidence
+        return self.llm.answer(question, passages, extractive, previous[0] if previous else None, on_token,
+                               evidence), evidence
 
     def close(self) -> None:
         self.store.close()

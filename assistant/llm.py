@@ -16,7 +16,7 @@ from typing import Callable
 
 from .answer import Answer, AnswerSentence, Citation, load_prompt
 from .models import SpanEmbedding
-from .retrieve import Passage
+from .retrieve import Evidence, Passage
 from .store import Store
 from .verify import MARKER_RE, Claim, Verifier
 
@@ -132,8 +132,11 @@ class LLMAnswerer:
         self.timings: dict[str, float] = {}  # of the last answer: model and verification seconds
 
     def answer(self, question: str, passages: list[Passage], extractive: Callable[[], Answer],
-               previous: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
-        """Answer with the model, verified; the extractive answer (with `fallback` saying why) otherwise."""
+               previous: str | None = None, on_token: Callable[[str], None] | None = None,
+               evidence: Evidence | None = None) -> Answer:
+        """Answer with the model, verified; the extractive answer (with `fallback` saying why) otherwise. Given
+        the question's `evidence` (its scored sentences), a claim that answers the question must be supported by
+        a sentence that answers it."""
         self.timings = {"model": 0.0, "verify": 0.0}
         if not passages:
             return _fallback(extractive(), "no article passage to write from")
@@ -147,7 +150,8 @@ class LLMAnswerer:
         if declines(text):
             return _fallback(extractive(), "the model found no answer in the articles")
         t = time.perf_counter()
-        claims = self.verifier.verify(text, passages)
+        claims = self.verifier.verify(text, passages, question, evidence.hits, evidence.asked.labels) \
+            if evidence is not None else self.verifier.verify(text, passages)
         self.timings["verify"] = time.perf_counter() - t
         dropped = [{"text": c.text, "reason": c.reason} for c in claims if c.status == "dropped"]
         kept = [c for c in claims if c.status != "dropped"]

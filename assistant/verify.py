@@ -12,6 +12,7 @@ citations with their offsets; a claim supported elsewhere than where it points i
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ from .store import Store
 CALIBRATION_FILE = Path(__file__).parent / "verify.json"
 # support score = weights . (cosine, share of the claim's terms in the sentence, share of its nouns there)
 DEFAULT_CALIBRATION = {"weights": [0.4, 0.3, 0.3], "threshold": 0.6}
+SHORT_WORDS = 6  # a reply this short answers the question in a phrase ("Ford", "$4.17"), not a sentence
 NAME_LABELS = {"PERSON", "GPE", "ORG", "NORP", "LOC", "FAC"}
 MARKER_RE = re.compile(r"\s*\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 # A sentence ends at . ! ? (with closing quotes and citation markers) before a space and a capital, digit or
@@ -224,8 +226,11 @@ class Verifier:
         if len(self._vectors) > 20000:  # a long-running page: forget old sentences
             self._vectors = dict(list(self._vectors.items())[-10000:])
 
-    def verify(self, text: str, passages: list[Passage]) -> list[Claim]:
-        """Split the answer into claims and verify each against the passages (kept, recited or dropped)."""
+    def verify(self, text: str, passages: list[Passage], question: str = "", hits: list | None = None,
+               labels: tuple[str, ...] = ()) -> list[Claim]:
+        """Split the answer into claims and verify each against the passages (kept, recited or dropped). Given
+        the question and its scored sentences (`hits`), a claim that answers it (a short reply, or a sentence
+        naming a new entity of the asked `labels`) must be supported by a sentence that answers it too."""
         claims = split_claims(text)
         if not claims:
             return []
@@ -233,30 +238,88 @@ class Verifier:
         candidates = self.candidates(passages, embed)
         if embed:
             self._embed([c.text for c in claims])
+        if question and hits is not None and len(claims) == 1 and len(words(claims[0].text)) <= SHORT_WORDS:
+            claim, short = claims[0], self.check_short(question, claims[0].text, candidates, hits)
+            claim.status, claim.reason, claim.score, claim.support = short.status, short.reason, short.score, \
+                short.support
+            if claim.status == "kept" and short.cited[0] not in claim.cited:
+                claim.status = "recited"
+            return claims
         for claim in claims:
             self.check(claim, candidates, len(passages))
+            if question and hits is not None and claim.status != "dropped":
+                self.check_answering(question, claim, candidates, hits, labels)
         return claims
 
-    def check_short(self, question: str, short: str, candidates: list[_Candidate]) -> Claim:
+    def check_answering(self, question: str, claim: Claim, candidates: list[_Candidate], hits: list,
+                        labels: tuple[str, ...]) -> None:
+        """A verified claim naming what the question asks for (an entity of the asked labels, new to the
+        question) keeps its support only when that sentence answers the question (as for a short answer); else
+        it is re-cited to one that does and supports it, or dropped."""
+        asked = set(words(question))
+        answers = [e.text for e in parse(claim.text).ents if e.label_ in labels and set(words(e.text)) - asked]
+        if not answers:
+            return
+        share, gap = self._answer_thresholds()
+        _, holding = self.answer_support(question, answers[0], candidates, hits)
+        good = [c for q, g, c in holding if q >= share and g <= gap]
+        spans = [(s, e) for _, s, e in claim.support]
+        if any(c.spans == spans and c.doc_id == claim.support[0][0] for c in good):
+            return
+        threshold, facts = self.calibration["threshold"], _Facts.of(claim.text)
+        other = next((c for c in good if self.support_score(claim, c) >= threshold
+                      and not facts.missing_from(c, self.store) and not facts.opposes(c, claim.text)), None)
+        if other is None:
+            claim.status, claim.support = "dropped", []
+            claim.reason = f"no retrieved sentence that answers the question names {answers[0]}"
+        else:
+            claim.support = [(other.doc_id, s, e) for s, e in other.spans]
+            claim.status = "kept" if other.passage in claim.cited else "recited"
+
+    def check_short(self, question: str, short: str, candidates: list[_Candidate],
+                    hits: list | None = None) -> Claim:
         """A short answer to a question ("Squid Game", "$4.17"): kept when a sentence holds all of it (its terms,
-        numbers, names and dates) and enough of the question's terms to be about it."""
+        numbers, names and dates) and answers the question: the answer is not the question's own words, the
+        sentence holds enough of the question's terms and, given the question's scored sentences (`hits`, best
+        first, as `Retriever.score_sentences` gives them), scores within `score_gap` of the best of them."""
         claim = Claim(f"{question} {short}", [])
+        echo, holding = self.answer_support(question, short, candidates, hits)
+        share, gap = self._answer_thresholds()
+        passing = sorted(((q, -g, c) for q, g, c in holding if q >= share and g <= gap), key=lambda x: x[:2],
+                         reverse=True)
+        if passing and not echo:
+            q, _, cand = passing[0]
+            claim.status, claim.score = "kept", round(q, 4)
+            claim.support = [(cand.doc_id, s, e) for s, e in cand.spans]
+            claim.cited = [cand.passage]
+            return claim
+        claim.status = "dropped"
+        claim.score = round(max(q for q, _, _ in holding), 4) if holding else -1.0  # -1: no sentence holds it
+        claim.reason = ("it repeats the question's own words" if echo and holding else
+                        "no retrieved sentence that answers the question holds this answer")
+        return claim
+
+    def _answer_thresholds(self) -> tuple[float, float]:
+        gap = self.calibration.get("score_gap")
+        return self.calibration.get("question_share", 0.3), math.inf if gap is None else gap
+
+    def answer_support(self, question: str, short: str, candidates: list[_Candidate], hits: list | None = None
+                       ) -> tuple[bool, list[tuple[float, float, _Candidate]]]:
+        """Whether the answer is only the question's words, and for each sentence holding all of the answer: the
+        share of the question's terms it holds and how far its score for the question is below the best
+        sentence's (0 without `hits`)."""
         facts = _Facts.of(short)
         wanted, asked = set(terms(short)), set(terms(question))
-        scored = []
+        scores = {(h.doc_id, h.start): h.score for h in hits or []}
+        best = max(scores.values(), default=0.0)
+        holding = []
         for cand in candidates:
             if cand.instruction or not wanted <= cand.terms or facts.missing_from(cand, self.store):
                 continue
-            scored.append((len(asked & cand.terms) / len(asked) if asked else 0.0, cand))
-        scored.sort(key=lambda sc: -sc[0])
-        if scored and scored[0][0] >= self.calibration.get("question_share", 0.3):
-            claim.status, claim.score = "kept", round(scored[0][0], 4)
-            claim.support = [(scored[0][1].doc_id, s, e) for s, e in scored[0][1].spans]
-        else:
-            claim.status = "dropped"
-            claim.score = round(scored[0][0], 4) if scored else -1.0  # -1: no sentence holds the answer at all
-            claim.reason = "no retrieved sentence holds this answer to the question"
-        return claim
+            mine = [scores[(cand.doc_id, s)] for s, _ in cand.spans if (cand.doc_id, s) in scores]
+            gap = (best - max(mine) if mine else math.inf) if hits else 0.0
+            holding.append((len(asked & cand.terms) / len(asked) if asked else 0.0, gap, cand))
+        return bool(wanted) and wanted <= asked, holding
 
     def features(self, claim: Claim, candidate: _Candidate) -> tuple[float, float, float]:
         """(cosine, share of the claim's terms the candidate holds, share of the claim's nouns it holds)."""
