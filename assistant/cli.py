@@ -240,11 +240,18 @@ def ask(ctx: click.Context, question: str, as_of: str | None, as_json: bool, llm
               help="Articles to ingest instead of the set's own `corpus:`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to FILE.")
+@click.option("--llm-replay", "replay_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Replay written model replies with planted errors (like evals/planted.yaml) through "
+                   "verification: catch and false-drop rates by error kind.")
 @click.pass_context
-def eval_(ctx: click.Context, set_path: Path | None, corpus: Path | None, as_json: bool, out: Path | None) -> None:
+def eval_(ctx: click.Context, set_path: Path | None, corpus: Path | None, as_json: bool, out: Path | None,
+          replay_path: Path | None) -> None:
     """Score answers on an eval set in a temporary store; exit 1 when a metric is below its threshold."""
     from tqdm import tqdm
 
+    if replay_path is not None:
+        _replay(ctx, replay_path, as_json, out)
+        return
     from .evaluate import DEFAULT_SET, load_set, run_eval
 
     eval_set = load_set(set_path or DEFAULT_SET, corpus=corpus)
@@ -258,6 +265,25 @@ def eval_(ctx: click.Context, set_path: Path | None, corpus: Path | None, as_jso
     else:
         click.echo(report.render_table())
     if not report.passed:
+        sys.exit(1)
+
+
+def _replay(ctx: click.Context, path: Path, as_json: bool, out: Path | None) -> None:
+    from tqdm import tqdm
+
+    from .replay import load, passed, render, run
+
+    total = sum(len(g.get("replies", [])) for g in load(path)["sets"])
+    with tqdm(total=total, unit="reply", file=sys.stderr, desc=f"replay {path.name}", disable=as_json,
+              dynamic_ncols=True) as bar:
+        report = run(path, _settings(ctx), progress=lambda _: bar.update())
+    if out:
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        _emit(report)
+    else:
+        click.echo(render(report))
+    if not passed(report):
         sys.exit(1)
 
 

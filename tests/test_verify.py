@@ -64,3 +64,30 @@ def test_claims_need_their_numbers_dates_names_polarity_and_quotes(verifier, cla
     assert (result.status != "dropped") is kept, result.reason
     if kept:
         assert result.support
+
+
+@pytest.mark.parametrize("short, kept", [
+    ("230", True),
+    ("Dana Whitcombe", False),  # in the passage, but in a sentence about the talks, not the walkout's size
+    ("the walkout", False),  # the question's own words
+    ("320", False),
+])
+def test_short_answer_needs_a_sentence_that_answers_the_question(verifier, fake_assistant, short, kept):
+    v, passages = verifier
+    question = "How many deckhands does the walkout involve?"
+    hits = fake_assistant.retriever.score_sentences(question, passages).hits
+    claim = v.check_short(question, short, v.candidates(passages, embed=False), hits)
+    assert (claim.status == "kept") is kept, claim.reason
+    if kept:
+        [(doc_id, start, end)] = claim.support
+        assert "230 deckhands" in fake_assistant.store.article_text(doc_id)[start:end]
+
+
+def test_short_reply_in_llm_mode_is_checked_against_the_question(verifier, fake_assistant):
+    v, passages = verifier
+    question = "How many deckhands does the walkout involve?"
+    hits = fake_assistant.retriever.score_sentences(question, passages).hits
+    [claim] = v.verify("Dana Whitcombe [1]", passages, question, hits)
+    assert claim.status == "dropped" and "answers the question" in claim.reason
+    [claim] = v.verify("230 deckhands [1]", passages, question, hits)
+    assert claim.status == "kept"
