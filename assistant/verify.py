@@ -6,7 +6,10 @@ and organisation is named there, the claim has the same polarity ("did not" agai
 in quotation marks are the article's own, and it is close enough in meaning (embedding cosine and shared
 terms, weighed against a threshold fitted on data by `benchmarks/llm_calibrate.py`). Sentences that address
 instructions to a reader or an AI never count as support. The supporting sentences become the claim's
-citations with their offsets; a claim supported elsewhere than where it points is re-cited, not dropped.
+citations with their offsets; a claim supported elsewhere than where it points is re-cited, not dropped. An
+answer to the question (a short reply, or the first claim naming the kind of thing asked for) must be supported
+by a sentence that answers the question, not merely one holding the answer's words (thresholds fitted by
+`benchmarks/llm_replay.py`).
 """
 
 from __future__ import annotations

@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/replay"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--save", action="store_true", help="Write the fitted thresholds to assistant/verify.json.")
+    parser.add_argument("--debug", action="store_true",
+                        help="List each answer's verdict on stderr (ids and (question share / score gap) of its "
+                             "best sentences, no text).")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     fit_weeks, held_weeks = args.fit.split(","), [w for w in args.held.split(",") if w]
@@ -141,12 +144,22 @@ def main() -> None:
     held_rows, more = collect(held_weeks, args.cache)
     times = sorted(times + more)
     rule = fit(fit_rows)
+    if args.debug:  # ids only: the slice's text stays out of logs that may be pasted
+        for r in fit_rows + held_rows:
+            print("RIGHT" if r["right"] else "wrong", "answerable" if r["answerable"] else "unanswerable",
+                  "kept" if kept(r, rule) else "dropped", f"(before: {'kept' if kept(r, BEFORE) else 'dropped'})",
+                  "echo" if r["echo"] else "", r["id"], r["system"],
+                  " ".join(f"{s:.2f}/{g:.2f}" for s, g in sorted(r["holding"], key=lambda h: h[1])[:3]),
+                  file=sys.stderr)
     report = {"fit_weeks": fit_weeks, "held_weeks": held_weeks,
               "answers": {"fit": len(fit_rows), "held": len(held_rows)},
               "fitted": {k: (None if v == math.inf else v) for k, v in rule.items()},
               "verify_seconds_p50": round(times[len(times) // 2], 3),
               "before": {"fit": rates(fit_rows, BEFORE), "held": rates(held_rows, BEFORE)},
-              "after": {"fit": rates(fit_rows, rule), "held": rates(held_rows, rule)}}
+              "after": {"fit": rates(fit_rows, rule), "held": rates(held_rows, rule)},
+              "by_week": {w: {"before": rates([r for r in fit_rows + held_rows if r["week"] == w], BEFORE),
+                              "after": rates([r for r in fit_rows + held_rows if r["week"] == w], rule)}
+                          for w in fit_weeks + held_weeks}}
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

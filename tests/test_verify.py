@@ -91,3 +91,30 @@ def test_short_reply_in_llm_mode_is_checked_against_the_question(verifier, fake_
     assert claim.status == "dropped" and "answers the question" in claim.reason
     [claim] = v.verify("230 deckhands [1]", passages, question, hits)
     assert claim.status == "kept"
+
+
+UNION = """Ferry union leader
+Port Alder Gazette — March 14, 2025
+
+The ferry union elected Dana Whitcombe as its president in 2019.
+
+Mayor Elena Brask said the ferry talks would resume on Monday.
+"""
+
+
+def test_first_claim_must_come_from_a_sentence_answering_the_question(fake_assistant, tmp_path):
+    (tmp_path / "union.txt").write_text(UNION, encoding="utf-8")
+    fake_assistant.ingest([tmp_path / "union.txt"])
+    question = "Who is the president of the ferry union?"
+    passages = fake_assistant.retriever.search(question, 5)
+    evidence = fake_assistant.retriever.score_sentences(question, passages)
+    v = Verifier(fake_assistant.store, fake_assistant.embedder)
+    labels = ("PERSON", "ORG", "NORP")
+    context = "Mayor Elena Brask said the ferry talks would resume on Monday. [1]"
+    answered = v.verify("The ferry union elected Dana Whitcombe as its president in 2019. [1]\n" + context,
+                        passages, question, evidence.hits, labels)
+    assert [c.status for c in answered] == ["kept", "kept"]  # the second claim is context, not the answer
+    [wrong] = v.verify(context, passages, question, evidence.hits, labels)
+    assert wrong.status == "dropped" and "answers the question" in wrong.reason
+    [plain] = v.verify(context, passages)  # without the question: supported, as before
+    assert plain.status == "kept"
