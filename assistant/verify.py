@@ -35,6 +35,7 @@ CALIBRATION_FILE = Path(__file__).parent / "verify.json"
 # support score = weights . (cosine, share of the claim's terms in the sentence, share of its nouns there)
 DEFAULT_CALIBRATION = {"weights": [0.4, 0.3, 0.3], "threshold": 0.6}
 SHORT_WORDS = 6  # a reply this short answers the question in a phrase ("Ford", "$4.17"), not a sentence
+_FINITE = {"VBD", "VBZ", "VBP", "MD"}
 NAME_LABELS = {"PERSON", "GPE", "ORG", "NORP", "LOC", "FAC"}
 MARKER_RE = re.compile(r"\s*\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 # A sentence ends at . ! ? (with closing quotes and citation markers) before a space and a capital, digit or
@@ -171,6 +172,12 @@ def negations(text: str, about: set[str] | frozenset) -> int:
     return count
 
 
+def is_short_answer(text: str) -> bool:
+    """A phrase answering a question ("Ford", "$4.17", "two minerals never seen before"), not a sentence: a few
+    words and no finite verb ("The council approved the plan." states something, and is verified as a claim)."""
+    return len(words(text)) <= SHORT_WORDS and not any(t.tag_ in _FINITE for t in parse(text))
+
+
 def _norm(text: str) -> str:
     text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
     return " ".join(re.findall(r"[\w$%']+", text))
@@ -241,7 +248,7 @@ class Verifier:
         candidates = self.candidates(passages, embed)
         if embed:
             self._embed([c.text for c in claims])
-        if question and hits is not None and len(claims) == 1 and len(words(claims[0].text)) <= SHORT_WORDS:
+        if question and hits is not None and len(claims) == 1 and is_short_answer(claims[0].text):
             claim, short = claims[0], self.check_short(question, claims[0].text, candidates, hits)
             claim.status, claim.reason, claim.score, claim.support = short.status, short.reason, short.score, \
                 short.support
