@@ -75,6 +75,7 @@ _KIN = {"GPE": ("LOC",), "LOC": ("GPE", "FAC"), "ORG": ("NORP", "PERSON"), "FAC"
         "PERSON": ("ORG",), "PRODUCT": ("ORG",), "WORK_OF_ART": ("EVENT",)}
 KIN_WEIGHT = 0.5
 NUMERIC = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
+MEASURES = NUMERIC | {"DATE", "TIME"}  # "how many *years*" asks for a DATE entity ("600 years"), "how many *dollars*" MONEY
 NAMES = {"PERSON", "ORG", "GPE", "NORP"}  # names that, made only of the articles' topic words, are not answers
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "how", "why"}
 _NAMING_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the storm": the storm is asked for
@@ -104,8 +105,9 @@ class Asked:
         w = 1.0 if entity.label in self.labels else KIN_WEIGHT if entity.label in self.kin else 0.0
         if not w or not self.is_new(entity):
             return 0.0
-        if entity.label in ("CARDINAL", "QUANTITY") and not _NUMERAL_RE.search(entity.text):
-            return 0.0
+        if (entity.label in ("CARDINAL", "QUANTITY") or self.wh.startswith("how ")) \
+                and not _NUMERAL_RE.search(entity.text):
+            return 0.0  # a count or a measure needs a number: "Wednesday" does not say how old
         return w
 
     def answers(self, entity: Entity) -> bool:
@@ -139,7 +141,9 @@ def asked(question: str) -> Asked:
         wh = f"how {nxt.lower_}" if nxt is not None else "how"
         counted = nxt.head if nxt is not None and nxt.dep_ == "amod" and nxt.head.pos_ == "NOUN" else None
         head = counted.lemma_.lower() if counted is not None else ""  # "how many *people*"
-        return Asked(wh, head, WH_LABELS.get(wh, ()), qwords, names)
+        labels = WH_LABELS.get(wh, ())
+        measured = tuple(label for label in _listed().get(head, ()) if label in MEASURES)
+        return Asked(wh, head, measured + tuple(label for label in labels if label not in measured), qwords, names)
     if wh in ("why",):
         return Asked(wh, "", (), qwords, names)
     if wh in ("who", "whom", "whose") and _identity(doc, wh_token):

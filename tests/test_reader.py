@@ -225,3 +225,18 @@ def test_dates_places_and_names_are_told_by_the_stored_entities(typed, question,
     assert kind in KIND_LABELS
     assert typed.retriever.holds_kind(kind, typed.retriever.asked(question), doc, start, start + len(sentence),
                                       sentence) is holds
+
+
+def test_a_measure_needs_a_number():
+    how_old = asked("How old was the pilot who flew around the world?")
+    assert how_old.weight(Entity("DATE", 0, 9, "Wednesday")) == 0.0  # a day says when, not how old
+    assert how_old.weight(Entity("DATE", 0, 12, "17 years old")) == 1.0
+    assert how_old.weight(Entity("CARDINAL", 0, 2, "17")) == 1.0
+    when = asked("When did the pilot land?")
+    assert when.weight(Entity("DATE", 0, 9, "Wednesday")) == 1.0  # (a when-question needs no number)
+
+
+def test_counting_a_unit_of_time_or_money_asks_for_that_entity():
+    assert asked("For how many years did the company make the engine?").labels[0] == "DATE"  # "600 years": a DATE
+    assert asked("How many hours did the rescue take?").labels[0] == "TIME"
+    assert asked("How many people were evacuated?").labels[0] == "CARDINAL"  # people: counted, no unit
