@@ -82,6 +82,12 @@ _NAMING_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the st
 _NUMERAL_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                          r"forty|fifty|hundred|thousand|million|billion|dozens?)\b", re.IGNORECASE)
 _LEADING_RE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+_ABBREVIATION_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S.", "U.K.": the same name as "US", "UK"
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a name, abbreviations written with or without their dots alike ("U.S." and "US": "us")."""
+    return words(_ABBREVIATION_RE.sub(lambda m: m.group().replace(".", ""), text))
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ class Asked:
         return self.weight(entity) == 1.0
 
     def is_new(self, entity: Entity) -> bool:
-        ws = [w for w in words(_LEADING_RE.sub("", entity.text))]
+        ws = name_words(_LEADING_RE.sub("", entity.text))
         if not ws:
             return False
         if entity.label == "PERSON":  # judged by the surname: "President Trump" is not new when Trump is asked about
@@ -128,8 +134,8 @@ class Asked:
 def asked(question: str) -> Asked:
     """Read what the question asks for from its parse."""
     doc = parse(question)
-    qwords = frozenset(words(question))
-    names = frozenset(w for t in doc if t.pos_ == "PROPN" for w in words(t.text))
+    qwords = frozenset(words(question)) | frozenset(name_words(question))
+    names = frozenset(w for t in doc if t.pos_ == "PROPN" for w in name_words(t.text))
     tokens = list(doc)
     wh_at = next((i for i, t in enumerate(tokens) if t.lower_ in _WH and t.tag_ in ("WDT", "WP", "WP$", "WRB")), None)
     if wh_at is None:
@@ -235,7 +241,7 @@ class Candidate:
 
 
 def key_of(text: str) -> str:
-    return " ".join(words(_LEADING_RE.sub("", text)))
+    return " ".join(name_words(_LEADING_RE.sub("", text)))
 
 
 def vote(hits: list, asked_for: Asked, entities_in, article_text, topic: frozenset = frozenset(),
@@ -256,7 +262,7 @@ def vote(hits: list, asked_for: Asked, entities_in, article_text, topic: frozens
             kind_weight = asked_for.weight(e)
             if not kind_weight:
                 continue
-            if e.label in NAMES and set(words(e.text)) <= topic | asked_for.words:
+            if e.label in NAMES and set(name_words(e.text)) <= topic | asked_for.words:
                 continue
             inside = hit.start <= e.start and e.end <= hit.end
             k = key_of(e.text)

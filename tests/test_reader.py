@@ -240,3 +240,10 @@ def test_counting_a_unit_of_time_or_money_asks_for_that_entity():
     assert asked("For how many years did the company make the engine?").labels[0] == "DATE"  # "600 years": a DATE
     assert asked("How many hours did the rescue take?").labels[0] == "TIME"
     assert asked("How many people were evacuated?").labels[0] == "CARDINAL"  # people: counted, no unit
+
+
+def test_an_abbreviation_with_or_without_dots_is_the_same_name():
+    q = asked("Which country was the former US diplomat accused of spying for?")
+    assert not q.answers(Entity("GPE", 0, 4, "U.S."))  # the question's own country is not the answer
+    assert q.answers(Entity("GPE", 0, 4, "Cuba"))
+    assert not asked("Which country did the U.K. minister visit?").answers(Entity("GPE", 0, 2, "UK"))
