@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
-from . import language, recency
+from . import language, recency, rerank
 from .answer import Answer, Composer
 from .chunk import chunk_text
 from .errors import AssistantError, BadQuestion, IngestInterrupted, UnknownArticle, is_chroma_failure
@@ -92,7 +92,8 @@ class Assistant:
         self.embedder = embedder or build_embedder(settings.embedder)
         self.store = Store(settings)
         self.store.claim_embedder(self.embedder.model_name, embedder_settings())
-        self.retriever = Retriever(self.store, self.embedder)
+        reranker = rerank.load(settings.embedder) if settings.rerank and embedder is None else None
+        self.retriever = Retriever(self.store, self.embedder, reranker)
         self.composer = Composer(self.store, self.retriever, settings.max_answer_sentences)
         self.recency_weights = recency.load_weights()
         self.notice = notice or _stderr

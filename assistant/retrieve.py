@@ -13,7 +13,7 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
-from . import reader
+from . import reader, rerank
 from .chunk import is_instruction
 from .lexical import term_set, terms, words
 from .models import SpanEmbedding
@@ -156,7 +156,7 @@ class DenseRetriever(BaseRetriever):
 
 
 class LexicalRetriever(BaseRetriever):
-    """Best BM25 passages from the sidecar's FTS5 index."""
+    """Best BM25 passages from the sidecar's FTS5 index (`scores`: the last ones found, best first)."""
 
     # FTS5 floors the idf of a term in over half the passages at 1e-6, so a passage matched only by such
     # terms scores about 1e-6. Its rank says nothing, yet rank fusion would credit it like a real match.
@@ -165,12 +165,15 @@ class LexicalRetriever(BaseRetriever):
     def __init__(self, store: Store, k: int = CANDIDATES):
         super().__init__()
         self.store, self.k = store, k
+        self.scores: dict[str, float] = {}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         hits = [(r, s) for r, s in self.store.lexical.search(terms(query_bundle.query_str), self.k)
                 if s > self.NO_MATCH]
         nodes = {n.metadata["rowid"]: n for n in self.store.nodes(rowids=[r for r, _ in hits]).values()}
-        return [NodeWithScore(node=nodes[r], score=s) for r, s in hits if r in nodes]
+        found = [NodeWithScore(node=nodes[r], score=s) for r, s in hits if r in nodes]
+        self.scores = {n.node.node_id: float(n.score) for n in found}
+        return found
 
 
 class Retriever:
@@ -183,8 +186,8 @@ class Retriever:
     COMMON_SHARE = 0.2  # a term in this share of all passages is topic vocabulary, not specific to a question
     DENSE_KEPT = 2  # the model's closest passages, always among those returned
 
-    def __init__(self, store: Store, embedder: SpanEmbedding):
-        self.store, self.embedder = store, embedder
+    def __init__(self, store: Store, embedder: SpanEmbedding, reranker: rerank.Reranker | None = None):
+        self.store, self.embedder, self.reranker = store, embedder, reranker
         self.lexical = LexicalRetriever(store)
 
     def search(self, query: str, k: int = 10) -> list[Passage]:
@@ -195,13 +198,11 @@ class Retriever:
         had Rubio addressed?": the Munich Security Conference passage has none of them). The DENSE_KEPT closest
         passages therefore take the last places when fusion ranks them lower.
         """
-        dense = DenseRetriever(self.store, self.embedder)  # one per search: it remembers its ranking
-        fusion = QueryFusionRetriever(
-            [dense, self.lexical], llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK,
-            similarity_top_k=2 * CANDIDATES, num_queries=1, use_async=False,
-        )
-        bundle = QueryBundle(query, embedding=self.embedder.get_query_embedding(query))
-        results = keep_closest(fusion.retrieve(bundle), dense.ranked[: self.DENSE_KEPT], k)
+        fused, dense, lexical = self.fused(query)
+        if self.reranker is not None:
+            results = self._reranked(query, fused, dense, lexical)[:k]
+        else:
+            results = keep_closest(fused, dense[: self.DENSE_KEPT], k)
         out = []
         for rank, hit in enumerate(results, start=1):
             m = hit.node.metadata
@@ -209,6 +210,38 @@ class Retriever:
                                hit.node.get_content(), round(float(hit.score or 0.0), 6), m["start"], m["end"],
                                hit.node.node_id, m["rowid"]))
         return out
+
+    def fused(self, query: str) -> tuple[list[NodeWithScore], list[str], dict[str, float]]:
+        """The fused ranking of dense and BM25 candidates, the dense ranking (passage ids, best first) and the
+        BM25 candidates' scores (in their order)."""
+        dense, lexical = DenseRetriever(self.store, self.embedder), LexicalRetriever(self.store)  # they remember
+        fusion = QueryFusionRetriever(
+            [dense, lexical], llm=MockLLM(), mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=2 * CANDIDATES, num_queries=1, use_async=False,
+        )
+        bundle = QueryBundle(query, embedding=self.embedder.get_query_embedding(query))
+        return fusion.retrieve(bundle), dense.ranked, lexical.scores
+
+    def rerank_features(self, query: str, fused: list[NodeWithScore], dense: list[str], lexical: dict[str, float]
+                        ) -> np.ndarray:
+        """The reranker's features of the first rerank.DEPTH fused passages."""
+        d, lx = ({pid: i for i, pid in enumerate(ranked, start=1)} for ranked in (dense, lexical))
+        candidates = []
+        for rank, hit in enumerate(fused[: rerank.DEPTH], start=1):
+            m, pid = hit.node.metadata, hit.node.node_id
+            candidates.append(rerank.Candidate(pid, m["rowid"], m["doc_id"], m["title"], hit.node.get_content(),
+                                               m["start"], m["end"], rank, d.get(pid, 0), lx.get(pid, 0),
+                                               lexical.get(pid, 0.0)))
+        qvec = np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32)
+        return rerank.features(query, candidates, self.store, qvec)
+
+    def _reranked(self, query: str, fused: list[NodeWithScore], dense: list[str], lexical: dict[str, float]
+                  ) -> list[NodeWithScore]:
+        head = fused[: rerank.DEPTH]
+        X = self.rerank_features(query, fused, dense, lexical)
+        scores = self.reranker.scores(X)
+        return ([NodeWithScore(node=head[i].node, score=float(scores[i])) for i in self.reranker.order(X)]
+                + fused[rerank.DEPTH :])
 
     def score_sentences(self, question: str, passages: list[Passage]) -> Evidence:
         """Score every citable sentence of the given passages against the question, best first."""

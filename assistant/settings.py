@@ -22,6 +22,9 @@ class Settings:
     chroma_url: str | None = None
     collection: str = "articles"
     embedder: str = "minilm-int8"
+    # The fitted second stage over the fused passages (rerank.py). Off: over it, with the abstention threshold
+    # fitted on the fused ranking, the eval gate's rubio abstention recall and harbor citation support fall.
+    rerank: bool = False
     max_question_chars: int = 1000
     passages_for_answer: int = 8
     max_answer_sentences: int = 3
@@ -54,6 +57,8 @@ class Settings:
             values["collection"] = env["ASSISTANT_COLLECTION"]
         if env.get("ASSISTANT_EMBEDDER"):
             values["embedder"] = env["ASSISTANT_EMBEDDER"]
+        if env.get("ASSISTANT_RERANK"):
+            values["rerank"] = _switch("ASSISTANT_RERANK", env["ASSISTANT_RERANK"])
         if env.get("ASSISTANT_HOST"):
             values["host"] = env["ASSISTANT_HOST"]
         for key, name in (("llm_url", "ASSISTANT_LLM_URL"), ("llm_model", "ASSISTANT_LLM_MODEL"),
@@ -83,3 +88,10 @@ def _whole_number(name: str, value: str, low: int, high: int) -> int:
         raise BadSetting(f"{name} must be a whole number from {low:,} to {high:,}, not {value!r}: "
                          f"fix or unset it.")
     return number
+
+
+def _switch(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+        raise BadSetting(f"{name} must be on or off, not {value!r}: fix or unset it.")
+    return word in ("on", "1", "true", "yes")

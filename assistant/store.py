@@ -359,6 +359,14 @@ class Store:
             )
         return out
 
+    def passage_vectors(self, rowids: list[int]) -> dict[int, np.ndarray]:
+        """Return the stored vector of each passage rowid (those stored without one are left out)."""
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        rows = self.db.execute(f"SELECT rowid, vec FROM passages WHERE rowid IN ({marks})", list(rowids))
+        return {r: np.frombuffer(v, dtype=np.float16).astype(np.float32) for r, v in rows if v}
+
     def sentences(self, rowids: list[int]) -> dict[int, list[StoredSentence]]:
         """Return the sentences of each passage rowid, in order, with their vectors."""
         if not rowids:

@@ -3,6 +3,7 @@
 
     python benchmarks/rtqa_retrieval.py --weeks 20220617,20221125,20230106,20231208 [--embedder minilm-int8]
     python benchmarks/rtqa_retrieval.py --weeks ... --no-evals --out /tmp/retrieval.json
+    python benchmarks/rtqa_retrieval.py --weeks ... --rerank      # with the fitted second stage (rerank.py)
 
 For every answerable question of a week (its gold string occurs in an article, by the slice's own rule), the
 passages `Assistant` retrieves for it are searched for the first one whose text holds the gold (after the slice's
@@ -54,10 +55,10 @@ def cache_key(embedder: str) -> str:
     return f"{embedder}-{index_format()}" + (f"-w{weight}" if weight else "")
 
 
-def open_week(Assistant, Settings, week: str, folder: Path, embedder: str):
+def open_week(Assistant, Settings, week: str, folder: Path, embedder: str, rerank: bool = False):
     """An Assistant over the week's cached store, ingesting the week's corpus the first time."""
     folder.mkdir(parents=True, exist_ok=True)
-    a = Assistant(settings=Settings(store=folder / "store", embedder=embedder))
+    a = Assistant(settings=Settings(store=folder / "store", embedder=embedder, rerank=rerank))
     if not (folder / "done").exists():
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / f"{week}.jsonl"
@@ -176,7 +177,7 @@ def run_weeks(args, sc) -> tuple[list[dict], dict]:
         if args.derive_from and not (cache / week / "done").exists() and (source / "done").exists():
             derive(source, cache / week, args.embedder, models.HEADLINE_WEIGHT, args.headline_terms)
         print(f"{week}: store ready", file=sys.stderr)
-        a = open_week(Assistant, Settings, week, cache / week, args.embedder)
+        a = open_week(Assistant, Settings, week, cache / week, args.embedder, args.rerank)
         done = json.loads((cache / week / "done").read_text())
         normed = week_passages(a, sc)
         questions = [q for q in json.loads((SLICE / week / "questions.json").read_text()) if q["answerable"]]
@@ -217,7 +218,7 @@ def run_evals(args) -> dict:
     out = {}
     for name in EVAL_SETS:
         with tempfile.TemporaryDirectory() as tmp:
-            a = Assistant(settings=Settings(store=Path(tmp) / "store", embedder=args.embedder))
+            a = Assistant(settings=Settings(store=Path(tmp) / "store", embedder=args.embedder, rerank=args.rerank))
             report = run_eval(load_set(EVALS_DIR / f"{name}.yaml"), a)
             a.close()
         out[name] = {k: round(report.metrics[k], 3) for k in ("hit_at_1", "hit_at_5", "mrr_at_10", "fact_recall")}
@@ -242,12 +243,13 @@ def main() -> int:
     parser.add_argument("--headline-weight", type=float, help="index with this HEADLINE_WEIGHT (default: the code's)")
     parser.add_argument("--headline-terms", action="store_true", help="index headline terms in BM25 (derived stores)")
     parser.add_argument("--derive-from", help="make missing week stores from this cache folder's (e.g. minilm-int8-plain)")
+    parser.add_argument("--rerank", action="store_true", help="search with the fitted reranker (ASSISTANT_RERANK=on)")
     parser.add_argument("--out", help="write records and figures as JSON here (outside the repository)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sc = load_scorer()
     records, weeks = run_weeks(args, sc) if args.weeks else ([], {})
-    result = {"embedder": args.embedder, "index": cache_key(args.embedder), "weeks": weeks,
+    result = {"embedder": args.embedder, "index": cache_key(args.embedder), "rerank": args.rerank, "weeks": weeks,
               "overall": summary(records),
               "by_year": {y: summary([r for r in records if r["week"].startswith(y)]) for y in ("2022", "2023")},
               "evals": {} if args.no_evals else run_evals(args)}

@@ -9,7 +9,7 @@ def _isolated_env(tmp_path, monkeypatch):
     """Keep every test's store and settings away from the user's environment."""
     for name in ("ASSISTANT_STORE", "ASSISTANT_CHROMA_URL", "ASSISTANT_COLLECTION", "ASSISTANT_EMBEDDER",
                  "ASSISTANT_LLM_URL", "ASSISTANT_LLM_MODEL", "ASSISTANT_LLM_API_KEY", "ASSISTANT_LLM_PROVIDER",
-                 "ASSISTANT_LLM_TIMEOUT"):
+                 "ASSISTANT_LLM_TIMEOUT", "ASSISTANT_RERANK"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ASSISTANT_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
