@@ -22,9 +22,8 @@ class Settings:
     chroma_url: str | None = None
     collection: str = "articles"
     embedder: str = "minilm-int8"
-    # The fitted second stage over the fused passages (rerank.py). Off: over it, with the abstention threshold
-    # fitted on the fused ranking, the eval gate's rubio abstention recall and harbor citation support fall.
-    rerank: bool = False
+    # The fitted second stage over the fused passages (rerank.py), for the embedder it was fitted for.
+    rerank: bool = True
     max_question_chars: int = 1000
     passages_for_answer: int = 8
     max_answer_sentences: int = 3

@@ -70,8 +70,8 @@ def test_shipped_weights_load_for_the_default_embedder():
 
 
 def test_rerank_setting_reads_on_and_off():
-    assert Settings.from_env({}).rerank is False
-    assert Settings.from_env({"ASSISTANT_RERANK": "on"}).rerank is True
+    assert Settings.from_env({}).rerank is True
     assert Settings.from_env({"ASSISTANT_RERANK": "off"}).rerank is False
+    assert Settings.from_env({"ASSISTANT_RERANK": "ON"}).rerank is True
     with pytest.raises(BadSetting, match="ASSISTANT_RERANK"):
         Settings.from_env({"ASSISTANT_RERANK": "sometimes"})
