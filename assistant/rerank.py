@@ -9,7 +9,7 @@ and the question's parse costs a search more than all the rest.
 
 The weights are a conditional logit fitted on RealTime QA weeks (`benchmarks/fit_rerank.py` writes rerank.json):
 among a question's candidates, the one holding the answer is chosen with probability proportional to
-exp(w . features). Off by default (Settings.rerank, ASSISTANT_RERANK=on): see the note there.
+exp(w . features). On by default (Settings.rerank; ASSISTANT_RERANK=off keeps the fused order).
 """
 
 from __future__ import annotations
