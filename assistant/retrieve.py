@@ -310,10 +310,11 @@ class Retriever:
         return reader.asked(question)
 
     def holds_asked(self, asked: reader.Asked, doc_id: str, start: int, end: int,
-                    topic: frozenset = frozenset()) -> bool:
+                    topic: frozenset = frozenset(), exact: bool = False) -> bool:
         """The span holds a stored entity that answers the question (of an asked label, new to it, not the
-        articles' topic)."""
-        return any(asked.weight(e) > 0 and not (e.label in reader.NAMES and set(words(e.text)) <= topic)
+        articles' topic); unless `exact`, a label a small model confuses with an asked one counts too."""
+        counts = asked.answers if exact else (lambda e: asked.weight(e) > 0)
+        return any(counts(e) and not (e.label in reader.NAMES and set(words(e.text)) <= topic)
                    for e in self.store.entities_in(doc_id, start, end))
 
     def holds_kind(self, kind: str | None, asked: reader.Asked, doc_id: str, start: int, end: int, sentence: str,
@@ -322,9 +323,7 @@ class Retriever:
         if kind == "entity":
             return self.holds_asked(asked, doc_id, start, end, topic)
         if kind in KIND_LABELS:
-            exact = replace(asked, labels=KIND_LABELS[kind])
-            return any(exact.answers(e) and not (e.label in reader.NAMES and set(words(e.text)) <= topic)
-                       for e in self.store.entities_in(doc_id, start, end))
+            return self.holds_asked(replace(asked, labels=KIND_LABELS[kind]), doc_id, start, end, topic, exact=True)
         return has_answer_type(kind, sentence, asked.words, topic, surnames)
 
     def _typed_by_speaker(self, hits: list[SentenceHit], qwords: set[str], topic: frozenset[str],
